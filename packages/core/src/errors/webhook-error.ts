@@ -1,0 +1,48 @@
+import { WEBHOOK_ERROR_STATUS } from './status-table.js'
+import type { WebhookErrorCode, WebhookErrorStatus } from './status-table.js'
+
+/**
+ * Every refusal hookseal produces. `code` is stable and safe to branch on; `status` (and its alias
+ * `statusCode`, which Fastify and Express read) comes from the one table in core.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await verifier.verify(request)
+ * } catch (err) {
+ *   if (err instanceof WebhookError) reply.status(err.status).send({ code: err.code })
+ * }
+ * ```
+ */
+export class WebhookError extends Error {
+  readonly code: WebhookErrorCode
+  readonly status: WebhookErrorStatus
+  /** Same as `status`, for frameworks that read `statusCode`. */
+  readonly statusCode: WebhookErrorStatus
+  /** True when the message is safe to show the caller (every 4xx); Koa reads it. */
+  readonly expose: boolean
+
+  constructor(code: WebhookErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = new.target.name
+    this.code = code
+    this.status = WEBHOOK_ERROR_STATUS[code]
+    this.statusCode = this.status
+    this.expose = this.status < 500
+  }
+}
+
+/**
+ * The sender's keys cannot be obtained right now: the JWKS endpoint is down and no usable cached key
+ * is left. Answered with 503 and `Retry-After`, so that the sender retries instead of dropping the
+ * webhook.
+ */
+export class JwksUnavailableError extends WebhookError {
+  /** Seconds after which a retry may succeed; adapters send it as `Retry-After`. */
+  readonly retryAfter: number
+
+  constructor(message: string, retryAfter: number, options?: { cause?: unknown }) {
+    super('ERR_JWKS_UNAVAILABLE', message, options)
+    this.retryAfter = Math.max(1, Math.ceil(retryAfter))
+  }
+}
