@@ -29,6 +29,7 @@ export const WEBHOOK_ERROR_STATUS = {
   ERR_BODY_INVALID: 400,
   ERR_BODY_TOO_LARGE: 413,
   ERR_JWKS_UNAVAILABLE: 503,
+  ERR_REPLAY_STORE_UNAVAILABLE: 503,
 } as const
 
 /** A stable machine-readable reason for refusing a webhook. */

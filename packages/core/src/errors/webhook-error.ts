@@ -33,16 +33,27 @@ export class WebhookError extends Error {
 }
 
 /**
- * The sender's keys cannot be obtained right now: the JWKS endpoint is down and no usable cached key
- * is left. Answered with 503 and `Retry-After`, so that the sender retries instead of dropping the
- * webhook.
+ * A refusal that says nothing about the webhook itself: something the receiver depends on is down.
+ * Answered with 503 and `Retry-After`, so that the sender retries instead of dropping the webhook.
  */
-export class JwksUnavailableError extends WebhookError {
+export class RetryableWebhookError extends WebhookError {
   /** Seconds after which a retry may succeed; adapters send it as `Retry-After`. */
   readonly retryAfter: number
 
-  constructor(message: string, retryAfter: number, options?: { cause?: unknown }) {
-    super('ERR_JWKS_UNAVAILABLE', message, options)
+  constructor(
+    code: 'ERR_JWKS_UNAVAILABLE' | 'ERR_REPLAY_STORE_UNAVAILABLE',
+    message: string,
+    retryAfter: number,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options)
     this.retryAfter = Math.max(1, Math.ceil(retryAfter))
+  }
+}
+
+/** The sender's keys cannot be obtained: the JWKS endpoint is down and no usable key is cached. */
+export class JwksUnavailableError extends RetryableWebhookError {
+  constructor(message: string, retryAfter: number, options?: { cause?: unknown }) {
+    super('ERR_JWKS_UNAVAILABLE', message, retryAfter, options)
   }
 }

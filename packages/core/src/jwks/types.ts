@@ -17,7 +17,10 @@ export interface RemoteKeySetOptions {
    * @default false
    */
   allowInsecureHttp?: boolean
-  /** Extra trusted CA certificates (PEM) for the JWKS endpoint, e.g. a private CA. */
+  /**
+   * Trusted CA certificates (PEM) for the JWKS endpoint, e.g. a private CA. As with `node:tls`, they
+   * replace Node's default roots for this endpoint rather than add to them.
+   */
   ca?: string | Buffer | Array<string | Buffer>
   /** Time allowed for connect + response body, in ms. @default 5000 */
   timeout?: number
@@ -25,9 +28,16 @@ export interface RemoteKeySetOptions {
   maxResponseBytes?: number
   /** Most keys accepted in one JWKS. @default 100 */
   maxKeys?: number
-  /** Freshness when the response has no usable `Cache-Control: max-age`, in ms. @default 600000 */
+  /**
+   * Freshness when the response's `Cache-Control` names no lifetime (or an unreadable one), in ms.
+   * @default 600000
+   */
   cacheMaxAge?: number
-  /** Lower bound applied to `max-age`, in ms. @default 60000 */
+  /**
+   * Lower bound applied to `max-age`, in ms. `no-store`, `no-cache` and `max-age=0` get this bound,
+   * so that a sender cannot turn every webhook into a fetch of its JWKS.
+   * @default 60000
+   */
   minCacheMaxAge?: number
   /** Upper bound applied to `max-age`, in ms. @default 86400000 */
   maxCacheMaxAge?: number
@@ -37,7 +47,11 @@ export interface RemoteKeySetOptions {
   backoff?: number
   /** Longest wait between attempts after failures, in ms. @default 60000 */
   maxBackoff?: number
-  /** How long after expiry the last good keys keep verifying while fetches fail, in ms. @default 3600000 */
+  /**
+   * How long after expiry the last good keys keep verifying while fetches fail, in ms; 0 serves no
+   * stale keys.
+   * @default 3600000
+   */
   staleWindow?: number
   /** Receives fetch, failure, stale, cooldown and unknown-kid events. Must not throw. */
   onEvent?: (event: KeySetEvent) => void

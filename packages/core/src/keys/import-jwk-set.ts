@@ -19,7 +19,9 @@ export function importJwkSet(document: unknown, maxKeys: number): ImportedKeySet
     throw new Error('the response is not a JWK Set: no "keys" array')
   }
   if (document.keys.length > maxKeys) {
-    throw new Error(`the JWK Set holds ${document.keys.length} keys; at most ${maxKeys} are allowed`)
+    throw new Error(
+      `the JWK Set holds ${document.keys.length} keys; at most ${maxKeys} are allowed`,
+    )
   }
   const entries = new Map<string, KeySetEntry>()
   for (const jwk of document.keys) {

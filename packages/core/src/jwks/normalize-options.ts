@@ -1,0 +1,113 @@
+import type { FreshnessBounds } from './cache-control.js'
+import type { FetchJwksOptions } from './fetch-jwks.js'
+import type { KeySetEvent, RemoteKeySetOptions } from './types.js'
+import { validateJwksUri } from './validate-jwks-uri.js'
+
+/** Options after validation, with every default filled in. */
+export interface NormalizedRemoteKeySetOptions {
+  readonly url: URL
+  readonly fetch: FetchJwksOptions
+  readonly freshness: FreshnessBounds
+  readonly maxKeys: number
+  readonly cooldown: number
+  readonly backoff: number
+  readonly maxBackoff: number
+  readonly staleWindow: number
+  readonly onEvent: ((event: KeySetEvent) => void) | undefined
+}
+
+/** setTimeout fires at once for anything longer, which would turn a long timeout into none. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+interface NumberRule {
+  readonly integer?: boolean
+  readonly allowZero?: boolean
+  readonly max?: number
+}
+
+function numberOption(
+  name: keyof RemoteKeySetOptions,
+  value: unknown,
+  fallback: number,
+  rule: NumberRule = {},
+): number {
+  if (value === undefined) return fallback
+  const valid =
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    (rule.allowZero === true ? value >= 0 : value > 0) &&
+    (rule.integer !== true || Number.isInteger(value)) &&
+    (rule.max === undefined || value <= rule.max)
+  if (!valid) {
+    const kind = rule.integer === true ? 'integer' : 'number'
+    const sign = rule.allowZero === true ? 'non-negative' : 'positive'
+    const bound = rule.max === undefined ? '' : ` no larger than ${rule.max}`
+    throw new TypeError(`${name} must be a ${sign} finite ${kind}${bound}`)
+  }
+  return value
+}
+
+function isCertificate(value: unknown): boolean {
+  return typeof value === 'string' || Buffer.isBuffer(value)
+}
+
+/**
+ * Validates a key set's options once and fills in the defaults, so that misuse throws at start-up
+ * and no request pays for the checks.
+ *
+ * @throws TypeError for a bad URL (see `validateJwksUri`), a number that is not finite and positive
+ *   (`staleWindow` may be 0), `minCacheMaxAge` above `maxCacheMaxAge`, `backoff` above `maxBackoff`,
+ *   a `ca` that is not PEM text or a Buffer, or an `onEvent` that is not a function.
+ *
+ * @example
+ * ```ts
+ * const options = normalizeRemoteKeySetOptions({ jwksUri: 'https://sender.example/jwks.json' })
+ * options.cooldown // 30000
+ * ```
+ */
+export function normalizeRemoteKeySetOptions(
+  options: RemoteKeySetOptions,
+): NormalizedRemoteKeySetOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('createRemoteKeySet needs an options object')
+  }
+  const url = validateJwksUri(options.jwksUri, options.allowInsecureHttp === true)
+
+  const { ca, onEvent } = options
+  if (ca !== undefined && !(isCertificate(ca) || (Array.isArray(ca) && ca.every(isCertificate)))) {
+    throw new TypeError('ca must be PEM text, a Buffer, or an array of them')
+  }
+  if (onEvent !== undefined && typeof onEvent !== 'function') {
+    throw new TypeError('onEvent must be a function')
+  }
+
+  const timeout = numberOption('timeout', options.timeout, 5000, { max: MAX_TIMER_MS })
+  const maxResponseBytes = numberOption('maxResponseBytes', options.maxResponseBytes, 1024 * 1024, {
+    integer: true,
+  })
+  const maxKeys = numberOption('maxKeys', options.maxKeys, 100, { integer: true })
+  const defaultMs = numberOption('cacheMaxAge', options.cacheMaxAge, 10 * 60_000)
+  const minMs = numberOption('minCacheMaxAge', options.minCacheMaxAge, 60_000)
+  const maxMs = numberOption('maxCacheMaxAge', options.maxCacheMaxAge, 24 * 60 * 60_000)
+  if (minMs > maxMs) throw new TypeError('minCacheMaxAge must not exceed maxCacheMaxAge')
+  const cooldown = numberOption('cooldown', options.cooldown, 30_000)
+  const backoff = numberOption('backoff', options.backoff, 5000)
+  const maxBackoff = numberOption('maxBackoff', options.maxBackoff, 60_000)
+  if (backoff > maxBackoff) throw new TypeError('backoff must not exceed maxBackoff')
+  // Zero is a real choice here: never verify with keys past their freshness.
+  const staleWindow = numberOption('staleWindow', options.staleWindow, 60 * 60_000, {
+    allowZero: true,
+  })
+
+  return {
+    url,
+    fetch: { timeout, maxResponseBytes, ...(ca === undefined ? {} : { ca }) },
+    freshness: { defaultMs, minMs, maxMs },
+    maxKeys,
+    cooldown,
+    backoff,
+    maxBackoff,
+    staleWindow,
+    onEvent,
+  }
+}

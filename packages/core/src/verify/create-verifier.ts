@@ -1,0 +1,132 @@
+import { RetryableWebhookError, WebhookError } from '../errors/webhook-error.js'
+import { isSupportedAlgorithm } from '../lib/algorithms.js'
+import { MalformedTokenError, parseCompactJws } from '../lib/parse-compact-jws.js'
+import type { CompactJws } from '../lib/parse-compact-jws.js'
+import { verifySignature } from '../lib/verify-signature.js'
+import { keyMisfitReason } from '../keys/key-fits-algorithm.js'
+import { isUsable } from '../keys/verification-key.js'
+import { checkClaims } from './check-claims.js'
+import { checkBodyDigest, checkRequestTarget } from './check-request-binding.js'
+import { normalizeVerifierOptions } from './normalize-verifier-options.js'
+import type { VerifierSettings } from './normalize-verifier-options.js'
+import { readToken } from './read-token.js'
+import { replayId } from './replay-id.js'
+import type { VerifiedWebhook, Verifier, VerifierOptions, WebhookRequest } from './types.js'
+
+/** A kid is an opaque lookup key; anything longer is not one a JWKS would publish. */
+const MAX_KID_LENGTH = 256
+
+/**
+ * Creates a verifier for webhooks whose `X-Signature` header holds a JWT signed by one of the
+ * configured senders. Options are checked once, here: misuse throws a `TypeError`.
+ *
+ * Each request goes through: one signature header → strict compact JWS parsing → algorithm
+ * allow-list, `kid` and `crit` → the issuer named by `iss` → its JWKS key for `kid` → signature
+ * (node:crypto on a cached key) → time, audience, body digest, method and URL claims → replay.
+ * `jku`, `x5u`, `jwk` and `x5c` header parameters are ignored: keys only ever come from the JWKS
+ * URL in the configuration.
+ *
+ * @example
+ * ```ts
+ * const verifier = createVerifier({
+ *   issuers: [{
+ *     issuer: 'https://partner.example',
+ *     jwksUri: 'https://partner.example/.well-known/jwks.json',
+ *     audience: 'https://api.example.com/webhooks',
+ *   }],
+ * })
+ * const webhook = await verifier.verify({ method, url, headers, body })
+ * ```
+ */
+export function createVerifier(options: VerifierOptions): Verifier {
+  const settings = normalizeVerifierOptions(options)
+  return {
+    verify: (request) => verifyRequest(settings, request),
+  }
+}
+
+function parseToken(token: string): CompactJws {
+  try {
+    return parseCompactJws(token)
+  } catch (cause) {
+    if (cause instanceof MalformedTokenError) {
+      throw new WebhookError('ERR_TOKEN_MALFORMED', cause.message, { cause })
+    }
+    throw cause
+  }
+}
+
+async function verifyRequest(
+  settings: VerifierSettings,
+  request: WebhookRequest,
+): Promise<VerifiedWebhook> {
+  const { method, url, headers, body } = request ?? {}
+  if (!(body instanceof Uint8Array)) {
+    throw new TypeError('verify: body must be the raw request bytes (a Buffer or Uint8Array)')
+  }
+  if (typeof method !== 'string' || typeof url !== 'string' || typeof headers !== 'object') {
+    throw new TypeError('verify: method, url and headers are required')
+  }
+
+  const token = readToken(headers, settings)
+  const { header, payload, signingInput, signature } = parseToken(token)
+
+  const { alg, kid, crit } = header
+  if (!isSupportedAlgorithm(alg) || !settings.algorithms.has(alg)) {
+    throw new WebhookError('ERR_ALG_NOT_ALLOWED', `algorithm ${JSON.stringify(alg)} is not allowed`)
+  }
+  // hookseal implements no JWS extension, so any critical parameter is one it cannot honour.
+  if (crit !== undefined) {
+    throw new WebhookError('ERR_CRIT_UNSUPPORTED', 'the token lists critical header parameters')
+  }
+  if (typeof kid !== 'string' || kid === '' || kid.length > MAX_KID_LENGTH) {
+    throw new WebhookError('ERR_KID_MISSING', 'the token header has no usable "kid"')
+  }
+
+  const issuer = typeof payload.iss === 'string' ? settings.issuers.get(payload.iss) : undefined
+  if (issuer === undefined) {
+    throw new WebhookError('ERR_ISSUER_UNKNOWN', 'the token comes from an issuer not configured')
+  }
+  if (!issuer.algorithms.has(alg)) {
+    throw new WebhookError('ERR_ALG_NOT_ALLOWED', `algorithm ${alg} is not allowed for this issuer`)
+  }
+
+  const key = await issuer.keySet.getKey(kid)
+  const misfit = isUsable(key) ? keyMisfitReason(key, alg) : key.unusableReason
+  if (misfit !== undefined || !isUsable(key)) {
+    throw new WebhookError('ERR_KEY_UNUSABLE', `key "${kid}" cannot be used: ${misfit}`)
+  }
+  if (!verifySignature(alg, key.keyObject, signingInput, signature)) {
+    throw new WebhookError('ERR_SIGNATURE_INVALID', 'the signature does not verify')
+  }
+
+  const { claims, acceptableUntil } = checkClaims(payload, issuer, Date.now() / 1000)
+  const bodyDigestVerified = checkBodyDigest(claims, body, issuer.bodyDigest)
+  checkRequestTarget(claims, method, url)
+
+  const id = replayId(claims.jti, token, body)
+  if (issuer.replay && !(await remember(settings, `${issuer.issuer}\0${id}`, acceptableUntil))) {
+    throw new WebhookError('ERR_REPLAY', 'this webhook was already received')
+  }
+  if (!bodyDigestVerified) settings.emit({ type: 'body-digest-absent', issuer: issuer.issuer })
+
+  return { issuer: issuer.issuer, kid, alg, claims, id, bodyDigestVerified }
+}
+
+/** A replay store that fails must not accept the webhook, nor lose it: the sender retries. */
+async function remember(
+  settings: VerifierSettings,
+  key: string,
+  acceptableUntil: number,
+): Promise<boolean> {
+  try {
+    return await settings.replayStore.remember(key, acceptableUntil * 1000)
+  } catch (cause) {
+    throw new RetryableWebhookError(
+      'ERR_REPLAY_STORE_UNAVAILABLE',
+      'replay protection is unavailable',
+      30,
+      { cause },
+    )
+  }
+}

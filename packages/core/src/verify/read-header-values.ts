@@ -1,0 +1,26 @@
+import type { HeadersInput } from './types.js'
+
+/**
+ * Every value sent for header `name` (lowercase), in any of the accepted header shapes. Node joins
+ * repeated custom headers with ", " in `req.headers`; the caller sees that as one value holding a
+ * ", ", which no token contains, and refuses it as a duplicate.
+ */
+export function readHeaderValues(headers: HeadersInput, name: string): string[] {
+  if (headers instanceof Headers) {
+    const value = headers.get(name)
+    return value === null ? [] : [value]
+  }
+  const values: string[] = []
+  if (Array.isArray(headers)) {
+    for (let i = 0; i + 1 < headers.length; i += 2) {
+      if ((headers[i] as string).toLowerCase() === name) values.push(headers[i + 1] as string)
+    }
+    return values
+  }
+  for (const [key, value] of Object.entries(headers as Record<string, unknown>)) {
+    if (key.toLowerCase() !== name || value === undefined) continue
+    if (typeof value === 'string') values.push(value)
+    else if (Array.isArray(value)) values.push(...value.map(String))
+  }
+  return values
+}

@@ -1,0 +1,55 @@
+import { WebhookError } from '../errors/webhook-error.js'
+import { readHeaderValues } from './read-header-values.js'
+import type { HeadersInput } from './types.js'
+
+export interface TokenSource {
+  /** Lowercase name of the header that carries the bare token. */
+  readonly signatureHeader: string
+  readonly acceptBearer: boolean
+  readonly maxTokenLength: number
+}
+
+/** How Node joins repeated headers into one value; a token never holds it. */
+const FOLDED = ', '
+const BEARER_SCHEME = /^bearer(?: |$)/i
+const BEARER = /^bearer +([^\s]+)$/i
+
+/**
+ * Finds the one token of a request. Exactly one credential is accepted: two signature headers, or a
+ * signature header beside a bearer token, leave it unclear which one the sender meant.
+ */
+export function readToken(headers: HeadersInput, source: TokenSource): string {
+  const signatures = readHeaderValues(headers, source.signatureHeader)
+  const bearers = source.acceptBearer ? readHeaderValues(headers, 'authorization') : []
+  const count = signatures.length + bearers.length
+  if (count === 0) {
+    throw new WebhookError(
+      'ERR_SIGNATURE_MISSING',
+      source.acceptBearer
+        ? `missing ${source.signatureHeader} header or Authorization: Bearer token`
+        : `missing ${source.signatureHeader} header`,
+    )
+  }
+  const value = (signatures[0] ?? bearers[0] ?? '').trim()
+  if (count > 1 || value.includes(FOLDED)) {
+    throw new WebhookError('ERR_SIGNATURE_DUPLICATE', 'more than one signature was sent')
+  }
+  if (signatures.length === 0 && !BEARER_SCHEME.test(value)) {
+    throw new WebhookError(
+      'ERR_SIGNATURE_MISSING',
+      'the Authorization header is not a Bearer token',
+    )
+  }
+  const token = signatures.length > 0 ? value : BEARER.exec(value)?.[1]
+  if (token === undefined) {
+    throw new WebhookError('ERR_TOKEN_MALFORMED', 'the Bearer token is empty or holds spaces')
+  }
+  if (token.length > source.maxTokenLength) {
+    throw new WebhookError(
+      'ERR_TOKEN_TOO_LARGE',
+      `the token is longer than ${source.maxTokenLength} characters`,
+    )
+  }
+  if (token === '') throw new WebhookError('ERR_SIGNATURE_MISSING', 'the signature header is empty')
+  return token
+}

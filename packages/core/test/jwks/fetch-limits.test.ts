@@ -1,0 +1,237 @@
+import type { ServerResponse } from 'node:http'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { JwksUnavailableError } from '../../src/errors/webhook-error.js'
+import { createRemoteKeySet } from '../../src/jwks/create-remote-key-set.js'
+import type { KeySetEvent, RemoteKeySetOptions } from '../../src/jwks/types.js'
+import { startJwksServer } from '../helpers/jwks-server.js'
+import type { JwksServer } from '../helpers/jwks-server.js'
+import { generateTestKey, jwksOf } from '../helpers/test-keys.js'
+import type { TestKey } from '../helpers/test-keys.js'
+
+const MiB = 1024 * 1024
+
+let key: TestKey
+let server: JwksServer
+let events: KeySetEvent[]
+
+beforeAll(async () => {
+  key = generateTestKey('RS256', 'key-1')
+  server = await startJwksServer(jwksOf(key))
+})
+
+afterAll(() => server.close())
+
+beforeEach(() => {
+  events = []
+})
+
+afterEach(async () => {
+  server.setHandler(undefined)
+  server.setBehaviour('serve')
+  server.setKeys(jwksOf(key))
+  // Drops connections a test left hanging, so that none outlives it.
+  await server.close()
+  server = await startJwksServer(jwksOf(key))
+})
+
+function keySetFor(options: Partial<RemoteKeySetOptions> = {}) {
+  return createRemoteKeySet({
+    jwksUri: server.url,
+    allowInsecureHttp: true,
+    onEvent: (event) => events.push(event),
+    ...options,
+  })
+}
+
+async function unavailable(promise: Promise<unknown>): Promise<JwksUnavailableError> {
+  const error = await promise.then(
+    () => undefined,
+    (err: unknown) => err,
+  )
+  expect(error).toBeInstanceOf(JwksUnavailableError)
+  const refusal = error as JwksUnavailableError
+  expect({ code: refusal.code, status: refusal.status }).toEqual({
+    code: 'ERR_JWKS_UNAVAILABLE',
+    status: 503,
+  })
+  expect(refusal.message).not.toContain('127.0.0.1')
+  return refusal
+}
+
+function failureMessages(): string[] {
+  return events.flatMap((event) =>
+    event.type === 'jwks-fetch-failed' ? [event.error.message] : [],
+  )
+}
+
+async function waitFor(condition: () => boolean, ms = 2000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
+
+describe('the request', () => {
+  it('asks for a JWK Set with an Accept header and imports the keys it gets', async () => {
+    const entry = await keySetFor().getKey('key-1')
+    expect(entry).toMatchObject({ kid: 'key-1', kty: 'RSA' })
+    expect(server.lastHeaders?.accept).toBe('application/jwk-set+json, application/json')
+    expect(events).toMatchObject([{ type: 'jwks-fetch', jwksUri: server.url, keyCount: 1 }])
+  })
+})
+
+describe('the timeout', () => {
+  it('cuts off an endpoint that accepts the connection and never answers', async () => {
+    server.setBehaviour('hang')
+    const started = performance.now()
+    await unavailable(keySetFor({ timeout: 200 }).getKey('key-1'))
+    const elapsed = performance.now() - started
+    expect(elapsed).toBeGreaterThanOrEqual(190)
+    expect(elapsed).toBeLessThan(2000)
+    expect(server.requestCount).toBe(1)
+    expect(failureMessages()).toEqual(['the JWKS endpoint sent no complete response within 200 ms'])
+  })
+
+  it('covers the body too, not just the time to the first byte', async () => {
+    server.setHandler((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.write('{"keys":[')
+    })
+    const started = performance.now()
+    await unavailable(keySetFor({ timeout: 200 }).getKey('key-1'))
+    expect(performance.now() - started).toBeLessThan(2000)
+    expect(failureMessages()).toEqual(['the JWKS endpoint sent no complete response within 200 ms'])
+  })
+})
+
+describe('the response size cap', () => {
+  it('aborts a 10 MiB response while reading it, long before the server is done', async () => {
+    let written = 0
+    let serverSawClose = false
+    let finished = false
+    // A valid JWKS padded with whitespace: without the cap it would parse and succeed.
+    const head = Buffer.from(JSON.stringify(jwksOf(key)))
+    const padding = Buffer.alloc(64 * 1024, ' ')
+    server.setHandler((_req, res) => {
+      res.on('close', () => {
+        serverSawClose = !res.writableFinished
+      })
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.write(head)
+      written = head.length
+      const writeMore = (): void => {
+        if (res.destroyed) return
+        if (written >= 10 * MiB) {
+          finished = true
+          res.end()
+          return
+        }
+        res.write(padding)
+        written += padding.length
+        setTimeout(writeMore, 1)
+      }
+      writeMore()
+    })
+    await unavailable(keySetFor().getKey('key-1'))
+    await waitFor(() => serverSawClose)
+    expect(finished).toBe(false)
+    expect(written).toBeLessThan(4 * MiB)
+    expect(failureMessages()).toEqual([`the JWKS response exceeds ${MiB} bytes`])
+  })
+
+  it('refuses a declared Content-Length over the cap without waiting for the body', async () => {
+    server.setHandler((_req, res: ServerResponse) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': 10 * MiB })
+      res.write(' '.repeat(1024))
+    })
+    const started = performance.now()
+    await unavailable(keySetFor({ timeout: 3000 }).getKey('key-1'))
+    expect(performance.now() - started).toBeLessThan(1000)
+    expect(failureMessages()).toEqual([
+      `the JWKS response declares ${10 * MiB} bytes, over the limit`,
+    ])
+  })
+
+  it('honours a smaller configured cap', async () => {
+    const size = JSON.stringify(jwksOf(key)).length
+    await unavailable(keySetFor({ maxResponseBytes: size - 1 }).getKey('key-1'))
+    events = []
+    await expect(keySetFor({ maxResponseBytes: size }).getKey('key-1')).resolves.toMatchObject({
+      kid: 'key-1',
+    })
+  })
+})
+
+describe('redirects', () => {
+  it.each([301, 302, 303, 307, 308])(
+    'refuses a %d to a valid JWKS and never requests the target',
+    async (status) => {
+      const target = await startJwksServer(jwksOf(key))
+      try {
+        server.setHandler((_req, res) => {
+          res.writeHead(status, { location: target.url })
+          res.end()
+        })
+        await unavailable(keySetFor().getKey('key-1'))
+        expect(server.requestCount).toBe(1)
+        expect(target.requestCount).toBe(0)
+        expect(failureMessages()).toEqual([
+          `the JWKS endpoint answered ${status}; redirects are not followed`,
+        ])
+      } finally {
+        await target.close()
+      }
+    },
+  )
+})
+
+describe('responses that are not a usable JWK Set', () => {
+  function serving(body: string, status = 200) {
+    return (_req: unknown, res: ServerResponse): void => {
+      res.writeHead(status, { 'content-type': 'application/json' })
+      res.end(body)
+    }
+  }
+
+  it.each([
+    [
+      'a body that is not JSON',
+      serving('<html>maintenance</html>'),
+      'the JWKS response is not JSON',
+    ],
+    ['an empty body', serving(''), 'the JWKS response is not JSON'],
+    ['JSON without a keys array', serving('{"foo":1}'), 'the response is not a JWK Set'],
+    ['a JSON array', serving('[]'), 'the response is not a JWK Set'],
+    ['a 500', serving('{"keys":[]}', 500), 'the JWKS endpoint answered 500, not 200'],
+    ['a 404', serving('{"keys":[]}', 404), 'the JWKS endpoint answered 404, not 200'],
+    ['a 204', serving('', 204), 'the JWKS endpoint answered 204, not 200'],
+  ])('fails on %s and answers 503 when nothing is cached', async (_name, handler, message) => {
+    server.setHandler(handler)
+    await unavailable(keySetFor().getKey('key-1'))
+    expect(failureMessages()).toHaveLength(1)
+    expect(failureMessages()[0]).toContain(message)
+    expect(events).toMatchObject([{ type: 'jwks-fetch-failed', retryInMs: 5000 }])
+  })
+
+  it('fails on more keys than maxKeys allows', async () => {
+    server.setKeys(
+      jwksOf(key, generateTestKey('ES256', 'key-2'), generateTestKey('ES256', 'key-3')),
+    )
+    await unavailable(keySetFor({ maxKeys: 2 }).getKey('key-1'))
+    expect(failureMessages()).toEqual(['the JWK Set holds 3 keys; at most 2 are allowed'])
+  })
+
+  it('fails when the connection is dropped', async () => {
+    server.setBehaviour('reset')
+    await unavailable(keySetFor().getKey('key-1'))
+    expect(failureMessages()).toHaveLength(1)
+  })
+
+  it('fails when nothing listens, without putting the URL in the thrown message', async () => {
+    await server.close()
+    const error = await unavailable(keySetFor().getKey('key-1'))
+    expect(error.retryAfter).toBe(5)
+    expect(events).toMatchObject([{ type: 'jwks-fetch-failed', jwksUri: server.url }])
+  })
+})
