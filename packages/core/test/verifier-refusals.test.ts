@@ -11,6 +11,7 @@ import {
   generateTestKey,
   jwksOf,
   segment,
+  sha256Hex,
   signCompact,
   signToken,
   webhookClaims,
@@ -329,6 +330,11 @@ describe('claims', () => {
       'ERR_BODY_DIGEST_MISMATCH',
     ],
     ['without a body digest', { request_body_sha256: undefined }, 'ERR_BODY_DIGEST_MISSING'],
+    [
+      'with the body digest in uppercase hex',
+      { request_body_sha256: sha256Hex(BODY).toUpperCase() },
+      'ERR_BODY_DIGEST_MISMATCH',
+    ],
     ['signed for another method', { htm: 'PUT' }, 'ERR_METHOD_MISMATCH'],
     ['signed for another path', { htu: 'https://receiver.example/other' }, 'ERR_URL_MISMATCH'],
   ])('refuses a token %s', async (_name, claims, code) => {

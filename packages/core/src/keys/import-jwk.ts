@@ -1,5 +1,6 @@
 import { createPublicKey } from 'node:crypto'
 import type { JsonWebKey as NodeJsonWebKey } from 'node:crypto'
+import { hasRocaFingerprint } from './roca-fingerprint.js'
 import type { KeySetEntry } from './verification-key.js'
 
 const MIN_RSA_BITS = 2048
@@ -51,6 +52,10 @@ export function importJwk(jwk: Record<string, unknown>, kid: string): KeySetEntr
     }
     if (publicExponent < 3n || publicExponent % 2n === 0n) {
       return unusable(`RSA public exponent ${publicExponent} is not valid`)
+    }
+    const modulus = BigInt(`0x${Buffer.from(String(jwk.n), 'base64url').toString('hex')}`)
+    if (hasRocaFingerprint(modulus)) {
+      return unusable('the RSA key was made by a generator with a known flaw (ROCA)')
     }
   }
 

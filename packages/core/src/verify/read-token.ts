@@ -9,6 +9,8 @@ export interface TokenSource {
   readonly maxTokenLength: number
 }
 
+/** HTTP's optional whitespace around a field value: spaces and tabs, nothing else. */
+const OPTIONAL_WHITESPACE = /^[ \t]+|[ \t]+$/g
 /** How Node joins repeated headers into one value; a token never holds it. */
 const FOLDED = ', '
 const BEARER_SCHEME = /^bearer(?: |$)/i
@@ -30,7 +32,7 @@ export function readToken(headers: HeadersInput, source: TokenSource): string {
         : `missing ${source.signatureHeader} header`,
     )
   }
-  const value = (signatures[0] ?? bearers[0] ?? '').trim()
+  const value = (signatures[0] ?? bearers[0] ?? '').replace(OPTIONAL_WHITESPACE, '')
   if (count > 1 || value.includes(FOLDED)) {
     throw new WebhookError('ERR_SIGNATURE_DUPLICATE', 'more than one signature was sent')
   }
