@@ -1,6 +1,9 @@
 export { createVerifier } from './verify/create-verifier.js'
 export { createRemoteKeySet } from './jwks/create-remote-key-set.js'
 export { createMemoryReplayStore } from './replay/create-memory-replay-store.js'
+export { createWebhookRoute } from './http/create-webhook-route.js'
+export { readRawBody, rawBodyUnavailable } from './http/read-raw-body.js'
+export { problemResponse } from './http/problem-response.js'
 export {
   WebhookError,
   RetryableWebhookError,
@@ -15,6 +18,12 @@ export type { KeySetEvent, RemoteKeySet, RemoteKeySetOptions } from './jwks/type
 export type { KeySetEntry, UnusableKey, VerificationKey } from './keys/verification-key.js'
 export type { MemoryReplayStoreOptions } from './replay/create-memory-replay-store.js'
 export type { ReplayStore } from './replay/replay-store.js'
+export type {
+  AcceptedWebhook,
+  WebhookRoute,
+  WebhookRouteOptions,
+} from './http/create-webhook-route.js'
+export type { ProblemDocument, ProblemResponse } from './http/problem-response.js'
 export type {
   HeadersInput,
   IssuerOptions,

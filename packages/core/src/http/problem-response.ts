@@ -1,0 +1,44 @@
+import { STATUS_CODES } from 'node:http'
+import { RetryableWebhookError } from '../errors/webhook-error.js'
+import type { WebhookError } from '../errors/webhook-error.js'
+
+/** An RFC 9457 problem document carrying hookseal's stable error code. */
+export interface ProblemDocument {
+  type: 'about:blank'
+  title: string
+  status: number
+  /** The error's message for 4xx; left out for 5xx, whose details are for the receiver's logs. */
+  detail?: string
+  code: string
+}
+
+/** Everything an adapter needs to answer a refusal. */
+export interface ProblemResponse {
+  status: number
+  headers: Record<string, string>
+  body: ProblemDocument
+}
+
+/**
+ * Renders a refusal as `application/problem+json`, with `Retry-After` on 503 so that the sender
+ * retries, and `Connection: close` on 413 so that the rest of an oversized body is never read.
+ *
+ * @example
+ * ```ts
+ * const { status, headers, body } = problemResponse(error)
+ * res.writeHead(status, headers).end(JSON.stringify(body))
+ * ```
+ */
+export function problemResponse(error: WebhookError): ProblemResponse {
+  const headers: Record<string, string> = { 'content-type': 'application/problem+json' }
+  if (error instanceof RetryableWebhookError) headers['retry-after'] = String(error.retryAfter)
+  if (error.code === 'ERR_BODY_TOO_LARGE') headers.connection = 'close'
+  const body: ProblemDocument = {
+    type: 'about:blank',
+    title: STATUS_CODES[error.status] ?? 'Error',
+    status: error.status,
+    ...(error.expose ? { detail: error.message } : {}),
+    code: error.code,
+  }
+  return { status: error.status, headers, body }
+}
