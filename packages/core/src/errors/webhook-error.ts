@@ -19,7 +19,7 @@ export class WebhookError extends Error {
   readonly status: WebhookErrorStatus
   /** Same as `status`, for frameworks that read `statusCode`. */
   readonly statusCode: WebhookErrorStatus
-  /** True when the message is safe to show the caller (every 4xx); Koa reads it. */
+  /** True when the message is safe to show the caller (every 4xx, and setup errors); Koa reads it. */
   readonly expose: boolean
 
   constructor(code: WebhookErrorCode, message: string, options?: { cause?: unknown }) {
@@ -28,7 +28,9 @@ export class WebhookError extends Error {
     this.code = code
     this.status = WEBHOOK_ERROR_STATUS[code]
     this.statusCode = this.status
-    this.expose = this.status < 500
+    // A receiver whose body parser ate the raw bytes is misconfigured, and the one person who will
+    // read the response while setting it up needs the fix; the message holds nothing secret.
+    this.expose = this.status < 500 || code === 'ERR_RAW_BODY_UNAVAILABLE'
   }
 }
 

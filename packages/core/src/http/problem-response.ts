@@ -7,7 +7,7 @@ export interface ProblemDocument {
   type: 'about:blank'
   title: string
   status: number
-  /** The error's message for 4xx; left out for 5xx, whose details are for the receiver's logs. */
+  /** The error's message when it is safe to show (`expose`); left out otherwise. */
   detail?: string
   code: string
 }
