@@ -2,7 +2,7 @@ export { createVerifier } from './verify/create-verifier.js'
 export { createRemoteKeySet } from './jwks/create-remote-key-set.js'
 export { createMemoryReplayStore } from './replay/create-memory-replay-store.js'
 export { createWebhookRoute } from './http/create-webhook-route.js'
-export { readRawBody, rawBodyUnavailable } from './http/read-raw-body.js'
+export { bodyTooLarge, readRawBody, rawBodyUnavailable } from './http/read-raw-body.js'
 export { problemResponse } from './http/problem-response.js'
 export {
   WebhookError,
@@ -24,6 +24,7 @@ export type {
   WebhookRouteOptions,
 } from './http/create-webhook-route.js'
 export type { ProblemDocument, ProblemResponse } from './http/problem-response.js'
+export type { ReadRawBodyOptions } from './http/read-raw-body.js'
 export type {
   HeadersInput,
   IssuerOptions,

@@ -41,6 +41,11 @@ export class WebhookError extends Error {
 export class RetryableWebhookError extends WebhookError {
   /** Seconds after which a retry may succeed; adapters send it as `Retry-After`. */
   readonly retryAfter: number
+  /**
+   * Response headers in the http-errors convention, which Express's and Koa's default error
+   * handlers copy onto the response: a forwarded 503 keeps its `Retry-After`.
+   */
+  readonly headers: { readonly 'retry-after': string }
 
   constructor(
     code: 'ERR_JWKS_UNAVAILABLE' | 'ERR_REPLAY_STORE_UNAVAILABLE',
@@ -50,6 +55,7 @@ export class RetryableWebhookError extends WebhookError {
   ) {
     super(code, message, options)
     this.retryAfter = Math.max(1, Math.ceil(retryAfter))
+    this.headers = { 'retry-after': String(this.retryAfter) }
   }
 }
 

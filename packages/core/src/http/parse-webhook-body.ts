@@ -10,9 +10,18 @@ const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i
  */
 export function parseWebhookBody(raw: Uint8Array, contentType: string | undefined): unknown {
   if (contentType === undefined || !JSON_MEDIA_TYPE.test(contentType)) return raw
+  let poisoned = false
+  let body: unknown
   try {
-    return JSON.parse(utf8.decode(raw))
+    body = JSON.parse(utf8.decode(raw), (key, value: unknown) => {
+      if (key === '__proto__') poisoned = true
+      return value
+    })
   } catch (cause) {
     throw new WebhookError('ERR_BODY_INVALID', 'the body is not valid JSON', { cause })
   }
+  // JSON.parse keeps "__proto__" as an own key; merged into another object later it would replace
+  // that object's prototype. Refused, as Fastify's parser does by default.
+  if (poisoned) throw new WebhookError('ERR_BODY_INVALID', 'the body holds a "__proto__" key')
+  return body
 }

@@ -31,7 +31,7 @@ export interface ProblemResponse {
  */
 export function problemResponse(error: WebhookError): ProblemResponse {
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' }
-  if (error instanceof RetryableWebhookError) headers['retry-after'] = String(error.retryAfter)
+  if (error instanceof RetryableWebhookError) Object.assign(headers, error.headers)
   if (error.code === 'ERR_BODY_TOO_LARGE') headers.connection = 'close'
   const body: ProblemDocument = {
     type: 'about:blank',

@@ -1,0 +1,63 @@
+import { createWebhookRoute, problemResponse, WebhookError } from '@hookseal/core'
+import type { NextFunction, Request, Response } from 'express'
+import { requestRawBody } from './lib/request-raw-body.js'
+import type { WebhookVerifierMiddleware, WebhookVerifierOptions } from './types.js'
+
+/**
+ * Verifies a signed webhook in front of an Express route (Express 4 or 5): takes the raw body,
+ * verifies it with core, then sets `req.webhook` and `req.body` (parsed JSON for JSON content
+ * types, else the raw bytes as a `Buffer`) for the handlers after it. A refusal is answered as
+ * `application/problem+json` with core's status and code, or passed to `next(err)` with
+ * `onError: 'forward'`.
+ *
+ * The raw body is read here, up to `limit`, when nothing has read it yet. Beside an app-wide body
+ * parser, give that parser `keepRawBody` as its `verify` hook; without it the raw bytes are gone
+ * and the request is refused at once with `ERR_RAW_BODY_UNAVAILABLE` (500) saying so.
+ *
+ * @param options The verifier and this route's settings; checked once, throwing `TypeError`.
+ * @example
+ * ```ts
+ * app.use(express.json({ verify: keepRawBody }))
+ * app.post('/webhooks', webhookVerifier({ verifier }), (req, res) => {
+ *   res.json({ received: req.webhook?.id })
+ * })
+ * ```
+ */
+export function webhookVerifier(options: WebhookVerifierOptions): WebhookVerifierMiddleware {
+  const route = createWebhookRoute(options)
+
+  return function hooksealWebhookVerifier(req: Request, res: Response, next: NextFunction): void {
+    requestRawBody(req, route.limit)
+      .then((body) =>
+        // rawHeaders keeps repeated headers (a second signature must be refused, not folded), and
+        // originalUrl is the URL the sender signed even when the route sits in a mounted router.
+        route.accept(
+          { method: req.method, url: req.originalUrl, headers: req.rawHeaders, body },
+          req,
+        ),
+      )
+      .then(
+        ({ webhook, body }) => {
+          req.webhook = webhook
+          req.body = body
+          next()
+        },
+        (error: unknown) => {
+          if (error instanceof WebhookError && !route.forwardErrors && !res.headersSent) {
+            sendProblem(res, error)
+          } else {
+            next(error)
+          }
+        },
+      )
+  }
+}
+
+function sendProblem(res: Response, error: WebhookError): void {
+  const { status, headers, body } = problemResponse(error)
+  // Node's own response API rather than res.set/res.send: Express 4 and 5 differ in the charset
+  // they append to a Content-Type, and the problem document must look the same in both.
+  res.statusCode = status
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value)
+  res.end(JSON.stringify(body))
+}

@@ -1,0 +1,3 @@
+export { hooksealFastify, hooksealFastify as default } from './hookseal-fastify.js'
+
+export type { HooksealFastifyOptions, HooksealFastifyRouteOptions } from './types.js'

@@ -1,0 +1,128 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createRequire } from 'node:module'
+import type express from 'express'
+import type { ErrorRequestHandler, Request, Response } from 'express'
+import request from 'supertest'
+import { keepRawBody, webhookVerifier } from '@hookseal/express'
+import type { AdapterHarness, HarnessOptions, HarnessResponse, RunningApp } from './types.js'
+
+type ExpressModule = typeof express
+
+// Both majors are installed under aliases that have no type declarations of their own; they share
+// the Express 5 types, which cover everything these apps use.
+const load = createRequire(import.meta.url)
+
+/** Both supported majors of Express, for tests that build their own apps. */
+export const expressMajors: ReadonlyArray<{
+  readonly name: string
+  readonly express: ExpressModule
+}> = [
+  { name: 'express 4', express: load('express4') as ExpressModule },
+  { name: 'express 5', express: load('express5') as ExpressModule },
+]
+
+/**
+ * The app every shared test runs against. For `parser: 'documented'` the middleware order below is
+ * exactly what the README tells users to write.
+ */
+export function buildExpressApp(
+  framework: ExpressModule,
+  options: HarnessOptions,
+): express.Express {
+  const { verifier, limit, authorize, validateBody, onError, parser = 'none' } = options
+  const app = framework()
+
+  if (parser === 'documented') app.use(framework.json({ verify: keepRawBody }))
+  if (parser === 'naive') app.use(framework.json())
+
+  app.post(
+    '/webhooks',
+    webhookVerifier({ verifier, limit, authorize, validateBody, onError }),
+    answerWebhook,
+  )
+
+  const otherParsers = parser === 'none' ? [framework.json()] : []
+  app.post('/other', ...otherParsers, (req: Request, res: Response) => {
+    res.json({ body: req.body })
+  })
+
+  if (onError === 'forward') app.use(answerError)
+  return app
+}
+
+function answerWebhook(req: Request, res: Response): void {
+  const { webhook, body } = req
+  if (webhook === undefined) throw new Error('the protected route ran without a verified webhook')
+  const bodyIsBytes = Buffer.isBuffer(body)
+  res.json({
+    issuer: webhook.issuer,
+    kid: webhook.kid,
+    id: webhook.id,
+    body: bodyIsBytes ? body.toString('utf8') : body,
+    bodyIsBytes,
+  })
+}
+
+const answerError: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
+  const { status, code, name } = err as { status?: unknown; code?: unknown; name?: unknown }
+  res.status(typeof status === 'number' ? status : 500).json({ handledBy: 'app', code, name })
+}
+
+// superagent's types say a serializer returns a string; it writes a Buffer just as well.
+const sendAsIs = (bytes: Buffer): string => bytes as unknown as string
+
+function decodeBody(bytes: Buffer, contentType: string | undefined): unknown {
+  const text = bytes.toString('utf8')
+  const isJson =
+    contentType !== undefined && /^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)
+  return isJson && text !== '' ? JSON.parse(text) : text
+}
+
+async function start(framework: ExpressModule, options: HarnessOptions): Promise<RunningApp> {
+  const server = createServer(buildExpressApp(framework, options))
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => resolve())
+  })
+  const { port } = server.address() as AddressInfo
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async send({ path = '/webhooks', headers, body }): Promise<HarnessResponse> {
+      const response = await request(server)
+        .post(path)
+        .set(headers)
+        .send(Buffer.isBuffer(body) ? body : Buffer.from(body))
+        // The bytes exactly as given: superagent would otherwise JSON-encode a Buffer sent as
+        // application/json, or give a string a form Content-Type of its own.
+        .serialize(sendAsIs)
+        // The body as bytes whatever its type, decoded below like any client would.
+        .responseType('blob')
+      const responseHeaders: Record<string, string | undefined> = {}
+      for (const [name, value] of Object.entries(response.headers as Record<string, unknown>)) {
+        responseHeaders[name.toLowerCase()] = Array.isArray(value)
+          ? value.join(', ')
+          : String(value)
+      }
+      return {
+        status: response.status,
+        headers: responseHeaders,
+        body: decodeBody(response.body as Buffer, responseHeaders['content-type']),
+      }
+    },
+    close() {
+      return new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()))
+        server.closeAllConnections()
+      })
+    },
+  }
+}
+
+export const expressHarnesses: AdapterHarness[] = expressMajors.map(
+  ({ name, express: framework }) => ({
+    name,
+    start: (options: HarnessOptions) => start(framework, options),
+  }),
+)

@@ -1,0 +1,112 @@
+import fastify4 from 'fastify4'
+import fastify5 from 'fastify5'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify5'
+import hooksealFastify from '@hookseal/fastify'
+import type { AdapterHarness, HarnessOptions, HarnessResponse, RunningApp } from './types.js'
+
+type FastifyFactory = typeof fastify5
+
+/**
+ * Both supported majors of Fastify, for tests that build their own apps. The plugin's module
+ * augmentation types the Fastify 5 declarations this workspace resolves `fastify` to; Fastify 4's
+ * own declarations are a separate copy, so its factory is typed as Fastify 5's, whose API the apps
+ * here use identically.
+ */
+export const fastifyMajors: ReadonlyArray<{
+  readonly name: string
+  readonly Fastify: FastifyFactory
+}> = [
+  { name: 'fastify 4', Fastify: fastify4 as unknown as FastifyFactory },
+  { name: 'fastify 5', Fastify: fastify5 },
+]
+
+/**
+ * The app every shared test runs against. For `parser: 'documented'` it is exactly what the README
+ * tells users to write. Fastify's JSON parser is built in and runs per route, after the plugin has
+ * read a webhook route's raw bytes, so `none` and `documented` are the same app; `naive` replaces
+ * the built-in parser app-wide with one of the user's own, which must not matter either.
+ */
+export async function buildFastifyApp(
+  Fastify: FastifyFactory,
+  options: HarnessOptions,
+): Promise<FastifyInstance> {
+  const { verifier, limit, authorize, validateBody, onError, parser = 'none' } = options
+  const app = Fastify()
+
+  if (parser === 'naive') {
+    app.removeContentTypeParser('application/json')
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
+      try {
+        done(null, JSON.parse(text as string))
+      } catch (error) {
+        done(error as Error, undefined)
+      }
+    })
+  }
+  if (onError === 'forward') app.setErrorHandler(answerError)
+
+  await app.register(hooksealFastify, { verifier, limit, authorize, validateBody, onError })
+  app.post('/webhooks', { config: { webhook: true } }, answerWebhook)
+
+  app.post('/other', async (request) => ({ body: request.body }))
+  return app
+}
+
+async function answerWebhook(request: FastifyRequest) {
+  const { webhook, body } = request
+  if (webhook === null) throw new Error('the protected route ran without a verified webhook')
+  const bodyIsBytes = Buffer.isBuffer(body)
+  return {
+    issuer: webhook.issuer,
+    kid: webhook.kid,
+    id: webhook.id,
+    body: bodyIsBytes ? body.toString('utf8') : body,
+    bodyIsBytes,
+  }
+}
+
+function answerError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+  return reply
+    .code(error.statusCode ?? 500)
+    .send({ handledBy: 'app', code: error.code, name: error.name })
+}
+
+function decodeBody(text: string, contentType: string | undefined): unknown {
+  const isJson =
+    contentType !== undefined && /^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)
+  return isJson && text !== '' ? JSON.parse(text) : text
+}
+
+async function start(Fastify: FastifyFactory, options: HarnessOptions): Promise<RunningApp> {
+  const app = await buildFastifyApp(Fastify, options)
+  const url = await app.listen({ port: 0, host: '127.0.0.1' })
+
+  return {
+    url,
+    async send({ path = '/webhooks', headers, body }): Promise<HarnessResponse> {
+      const response = await app.inject({ method: 'POST', url: path, headers, payload: body })
+      const responseHeaders: Record<string, string | undefined> = {}
+      for (const [name, value] of Object.entries(response.headers)) {
+        if (value === undefined) continue
+        responseHeaders[name.toLowerCase()] = Array.isArray(value)
+          ? value.join(', ')
+          : String(value)
+      }
+      return {
+        status: response.statusCode,
+        headers: responseHeaders,
+        body: decodeBody(response.body, responseHeaders['content-type']),
+      }
+    },
+    async close() {
+      const closing = app.close()
+      app.server.closeAllConnections()
+      await closing
+    },
+  }
+}
+
+export const fastifyHarnesses: AdapterHarness[] = fastifyMajors.map(({ name, Fastify }) => ({
+  name,
+  start: (options: HarnessOptions) => start(Fastify, options),
+}))
