@@ -40,9 +40,10 @@ const ROUTE_MISSED =
  * hook and leaving every other route to Fastify's own body parsing.
  *
  * On success `request.webhook` holds the verified webhook and, from the route's `preValidation`
- * hooks on, `request.body` the parsed JSON (raw bytes for other content types); on failure the route answers
- * `application/problem+json` with the error's code and status, or with `onError: 'forward'` the
- * `WebhookError` goes to the app's error handler. Register it, awaited, before the routes.
+ * hooks on, `request.body` the parsed JSON (raw bytes for other content types); on failure the
+ * route answers `application/problem+json` with the error's code and status, or with
+ * `onError: 'forward'` the `WebhookError` goes to the app's error handler. Register it, awaited,
+ * before the routes.
  *
  * @example
  * ```ts
@@ -172,7 +173,7 @@ function answerRefusals(routeHandler: RouteErrorHandler | undefined): RouteError
       if (routeHandler !== undefined) return routeHandler.call(this, error, request, reply)
       throw error
     }
-    // 5xx details stay out of the response; the receiver's logs are where they are read.
+    // A 5xx refusal is the receiver's to fix (its setup, the sender's keys out of reach): log it.
     if (error.status >= 500) request.log.error({ err: error }, error.message)
     const { status, headers, body } = problemResponse(error)
     reply.code(status).headers(headers).send(JSON.stringify(body))
