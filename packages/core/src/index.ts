@@ -4,6 +4,7 @@ export { createMemoryReplayStore } from './replay/create-memory-replay-store.js'
 export { createWebhookRoute } from './http/create-webhook-route.js'
 export { bodyTooLarge, readRawBody, rawBodyUnavailable } from './http/read-raw-body.js'
 export { problemResponse } from './http/problem-response.js'
+export { jwksResponder } from './http/jwks-response.js'
 export {
   WebhookError,
   RetryableWebhookError,
@@ -11,6 +12,10 @@ export {
 } from './errors/webhook-error.js'
 export { WEBHOOK_ERROR_STATUS } from './errors/status-table.js'
 export { SUPPORTED_ALGORITHMS } from './lib/algorithms.js'
+export { loadKeySet } from './sign/load-key-set.js'
+export { createSigner } from './sign/create-signer.js'
+export { createSender } from './deliver/create-sender.js'
+export { DeliveryAttemptError, DeliveryError } from './deliver/delivery-error.js'
 
 export type { WebhookErrorCode, WebhookErrorStatus } from './errors/status-table.js'
 export type { SignatureAlgorithm } from './lib/algorithms.js'
@@ -25,6 +30,7 @@ export type {
 } from './http/create-webhook-route.js'
 export type { ProblemDocument, ProblemResponse } from './http/problem-response.js'
 export type { ReadRawBodyOptions } from './http/read-raw-body.js'
+export type { JwksResponse, JwksResponseOptions } from './http/jwks-response.js'
 export type {
   HeadersInput,
   IssuerOptions,
@@ -35,3 +41,32 @@ export type {
   WebhookClaims,
   WebhookRequest,
 } from './verify/types.js'
+export type { CreateSignerOptions } from './sign/create-signer.js'
+export type { SignedWebhookHeaders, Signer, SignWebhookRequest } from './sign/types.js'
+export type {
+  AddSigningKeyInput,
+  LoadKeySetOptions,
+  PrivateKeySource,
+  PublicJwks,
+  PublicSigningJwk,
+  SigningAlgorithm,
+  SigningKeyInfo,
+  SigningKeyInput,
+  SigningKeySet,
+  SigningKeySettings,
+  SigningKeyState,
+} from './sign/key-set-types.js'
+export type { DeliveryAttemptErrorCode, DeliveryErrorCode } from './deliver/delivery-error.js'
+export type { ResolveHost } from './deliver/guarded-lookup.js'
+export type {
+  ClientCredentialsOptions,
+  DeadLetter,
+  DeadLetterReason,
+  Delivery,
+  DeliveryAttempt,
+  DeliveryEvent,
+  DeliveryResult,
+  DestinationAuth,
+  Sender,
+  SenderOptions,
+} from './deliver/types.js'

@@ -1,6 +1,5 @@
-import { request as httpRequest } from 'node:http'
-import type { ClientRequest, IncomingMessage } from 'node:http'
-import { request as httpsRequest } from 'node:https'
+import { BoundedRequestError, boundedRequest } from '../lib/bounded-request.js'
+import type { CaCertificates } from '../lib/bounded-request.js'
 import { maxAgeFromCacheControl } from './cache-control.js'
 
 /** Limits and trust for one JWKS fetch. */
@@ -10,7 +9,7 @@ export interface FetchJwksOptions {
   /** Largest body accepted, in bytes. */
   readonly maxResponseBytes: number
   /** Trusted CA certificates, replacing Node's defaults as `node:tls` does. */
-  readonly ca?: string | Buffer | Array<string | Buffer>
+  readonly ca?: CaCertificates
 }
 
 /** A parsed JWKS response and the lifetime its `Cache-Control` asks for, if any. */
@@ -21,12 +20,32 @@ export interface FetchedJwks {
 
 const ACCEPT = 'application/jwk-set+json, application/json'
 
-function statusFailure(status: number | undefined): Error {
-  if (status !== undefined && status >= 300 && status < 400) {
+function statusFailure(status: number): Error {
+  if (status >= 300 && status < 400) {
     // A redirect could carry the fetch to a host the receiver never chose to trust for keys.
     return new Error(`the JWKS endpoint answered ${status}; redirects are not followed`)
   }
-  return new Error(`the JWKS endpoint answered ${status ?? 'without a status'}, not 200`)
+  return new Error(`the JWKS endpoint answered ${status || 'without a status'}, not 200`)
+}
+
+function limitFailure(error: BoundedRequestError, options: FetchJwksOptions): Error {
+  const cause = { cause: error }
+  switch (error.reason) {
+    case 'timeout':
+      return new Error(
+        `the JWKS endpoint sent no complete response within ${options.timeout} ms`,
+        cause,
+      )
+    case 'too-large':
+      return error.declaredBytes === undefined
+        ? new Error(`the JWKS response exceeds ${options.maxResponseBytes} bytes`, cause)
+        : new Error(
+            `the JWKS response declares ${error.declaredBytes} bytes, over the limit`,
+            cause,
+          )
+    case 'incomplete':
+      return new Error('the JWKS response ended before it was complete', cause)
+  }
 }
 
 /**
@@ -44,72 +63,29 @@ function statusFailure(status: number | undefined): Error {
  * })
  * ```
  */
-export function fetchJwks(url: URL, options: FetchJwksOptions): Promise<FetchedJwks> {
-  return new Promise((resolve, reject) => {
-    const common = {
+export async function fetchJwks(url: URL, options: FetchJwksOptions): Promise<FetchedJwks> {
+  let response
+  try {
+    response = await boundedRequest(url, {
       method: 'GET',
       headers: { accept: ACCEPT },
-      // A fresh connection per fetch keeps the timeout honest (it covers connect) and leaves no
-      // pooled socket holding the process open between fetches, which are minutes apart anyway.
-      agent: false,
-    } as const
-    const request: ClientRequest =
-      url.protocol === 'https:'
-        ? httpsRequest(url, {
-            ...common,
-            minVersion: 'TLSv1.2',
-            // Explicit, so that NODE_TLS_REJECT_UNAUTHORIZED=0 in the environment cannot switch it off.
-            rejectUnauthorized: true,
-            ...(options.ca === undefined ? {} : { ca: options.ca }),
-          })
-        : httpRequest(url, common)
-
-    let settled = false
-    const timer = setTimeout(() => {
-      fail(new Error(`the JWKS endpoint sent no complete response within ${options.timeout} ms`))
-    }, options.timeout)
-
-    function fail(error: Error): void {
-      if (settled) return
-      settled = true
-      clearTimeout(timer)
-      request.destroy()
-      reject(error)
-    }
-
-    function readBody(response: IncomingMessage): void {
-      if (response.statusCode !== 200) return fail(statusFailure(response.statusCode))
-      const declared = Number(response.headers['content-length'])
-      if (declared > options.maxResponseBytes) {
-        return fail(new Error(`the JWKS response declares ${declared} bytes, over the limit`))
-      }
-      const chunks: Buffer[] = []
-      let received = 0
-      response.on('data', (chunk: Buffer) => {
-        received += chunk.length
-        if (received > options.maxResponseBytes) {
-          return fail(new Error(`the JWKS response exceeds ${options.maxResponseBytes} bytes`))
-        }
-        chunks.push(chunk)
-      })
-      response.on('end', () => {
-        let document: unknown
-        try {
-          document = JSON.parse(Buffer.concat(chunks).toString('utf8'))
-        } catch {
-          return fail(new Error('the JWKS response is not JSON'))
-        }
-        settled = true
-        clearTimeout(timer)
-        const maxAgeMs = maxAgeFromCacheControl(response.headers['cache-control'])
-        resolve(maxAgeMs === undefined ? { document } : { document, maxAgeMs })
-      })
-      response.on('error', fail)
-      response.on('close', () => fail(new Error('the JWKS response ended before it was complete')))
-    }
-
-    request.on('response', readBody)
-    request.on('error', fail)
-    request.end()
-  })
+      timeout: options.timeout,
+      maxResponseBytes: options.maxResponseBytes,
+      overflow: 'fail',
+      // The body of anything but a 200 is of no use, however small.
+      readBodyIf: (status) => status === 200,
+      ...(options.ca === undefined ? {} : { ca: options.ca }),
+    })
+  } catch (error) {
+    throw error instanceof BoundedRequestError ? limitFailure(error, options) : error
+  }
+  if (response.status !== 200) throw statusFailure(response.status)
+  let document: unknown
+  try {
+    document = JSON.parse(response.body.toString('utf8'))
+  } catch {
+    throw new Error('the JWKS response is not JSON')
+  }
+  const maxAgeMs = maxAgeFromCacheControl(response.headers['cache-control'])
+  return maxAgeMs === undefined ? { document } : { document, maxAgeMs }
 }

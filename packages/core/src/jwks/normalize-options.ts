@@ -1,7 +1,7 @@
 import type { FreshnessBounds } from './cache-control.js'
 import type { FetchJwksOptions } from './fetch-jwks.js'
 import type { KeySetEvent, RemoteKeySetOptions } from './types.js'
-import { validateJwksUri } from './validate-jwks-uri.js'
+import { parseSecureUrl } from '../lib/parse-secure-url.js'
 
 /** Options after validation, with every default filled in. */
 export interface NormalizedRemoteKeySetOptions {
@@ -55,7 +55,7 @@ function isCertificate(value: unknown): boolean {
  * Validates a key set's options once and fills in the defaults, so that misuse throws at start-up
  * and no request pays for the checks.
  *
- * @throws TypeError for a bad URL (see `validateJwksUri`), a number that is not finite and positive
+ * @throws TypeError for a bad URL (see `parseSecureUrl`), a number that is not finite and positive
  *   (`staleWindow` may be 0), `minCacheMaxAge` above `maxCacheMaxAge`, `backoff` above `maxBackoff`,
  *   a `ca` that is not PEM text or a Buffer, or an `onEvent` that is not a function.
  *
@@ -71,7 +71,7 @@ export function normalizeRemoteKeySetOptions(
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('createRemoteKeySet needs an options object')
   }
-  const url = validateJwksUri(options.jwksUri, options.allowInsecureHttp === true)
+  const url = parseSecureUrl(options.jwksUri, 'jwksUri', options.allowInsecureHttp === true)
 
   const { ca, onEvent } = options
   if (ca !== undefined && !(isCertificate(ca) || (Array.isArray(ca) && ca.every(isCertificate)))) {

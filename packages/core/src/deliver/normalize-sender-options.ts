@@ -1,0 +1,283 @@
+import type { LookupFunction } from 'node:net'
+import type { CaCertificates } from '../lib/bounded-request.js'
+import { parseSecureUrl } from '../lib/parse-secure-url.js'
+import type { Signer } from '../sign/types.js'
+import { createAddressPolicy } from './address-policy.js'
+import type { AddressPolicy } from './address-policy.js'
+import { canonicalHost } from './canonical-host.js'
+import { createTokenSource } from './client-credentials.js'
+import type { TokenSource } from './client-credentials.js'
+import { guardedLookup, systemResolve } from './guarded-lookup.js'
+import { createHostAllowList } from './host-allow-list.js'
+import type { HostAllowList } from './host-allow-list.js'
+import { normalizeHeaders } from './normalize-headers.js'
+import type {
+  ClientCredentialsOptions,
+  DeadLetter,
+  DeliveryEvent,
+  DestinationAuth,
+  SenderOptions,
+} from './types.js'
+
+/** One destination's authentication, ready to use. */
+export interface ResolvedAuth {
+  readonly headers: Readonly<Record<string, string>>
+  readonly tokens: TokenSource | undefined
+}
+
+/** Options after validation, with every default filled in. */
+export interface NormalizedSenderOptions {
+  readonly signer: Signer
+  readonly onDeadLetter: (letter: DeadLetter) => void | Promise<void>
+  readonly onEvent: ((event: DeliveryEvent) => void) | undefined
+  readonly hostAllowed: HostAllowList
+  readonly addressPolicy: AddressPolicy
+  readonly allowInsecureHttp: boolean
+  readonly ca: CaCertificates | undefined
+  /** The address-checking lookup for a URL's scheme: plain http must stay on loopback. */
+  readonly lookupFor: (url: URL) => LookupFunction
+  readonly authFor: (url: URL) => ResolvedAuth | undefined
+  readonly timeout: number
+  readonly maxAttempts: number
+  readonly backoff: number
+  readonly maxBackoff: number
+  readonly maxRetryAfter: number
+  readonly maxElapsed: number
+  readonly maxResponseBytes: number
+}
+
+/** setTimeout fires at once for anything longer, which would turn a long wait into none. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+interface NumberRule {
+  readonly integer?: boolean
+  readonly allowZero?: boolean
+  readonly max?: number
+}
+
+function numberOption(
+  name: keyof SenderOptions,
+  value: unknown,
+  fallback: number,
+  rule: NumberRule = {},
+): number {
+  if (value === undefined) return fallback
+  const valid =
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    (rule.allowZero === true ? value >= 0 : value > 0) &&
+    (rule.integer !== true || Number.isInteger(value)) &&
+    (rule.max === undefined || value <= rule.max)
+  if (!valid) {
+    const kind = rule.integer === true ? 'integer' : 'number'
+    const sign = rule.allowZero === true ? 'non-negative' : 'positive'
+    const bound = rule.max === undefined ? '' : ` no larger than ${rule.max}`
+    throw new TypeError(`${name} must be a ${sign} finite ${kind}${bound}`)
+  }
+  return value
+}
+
+function isCertificate(value: unknown): boolean {
+  return typeof value === 'string' || Buffer.isBuffer(value)
+}
+
+function optionalFunction(name: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'function') {
+    throw new TypeError(`${name} must be a function`)
+  }
+}
+
+function requiredString(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value === '') {
+    throw new TypeError(`${name} must be a non-empty string`)
+  }
+  return value
+}
+
+function optionalString(name: string, value: unknown): string | undefined {
+  return value === undefined ? undefined : requiredString(name, value)
+}
+
+function isBareOrigin(url: URL): boolean {
+  const { protocol, username, password, pathname, search, hash } = url
+  const web = protocol === 'https:' || protocol === 'http:'
+  return web && username === '' && password === '' && pathname === '/' && !search && !hash
+}
+
+/** An origin (`https://partner.example:8443`) or a host name, as `authFor` looks them up. */
+function authKey(key: string): string {
+  let normalized: string | undefined
+  if (!key.includes('://')) {
+    normalized = canonicalHost(key)
+  } else if (URL.canParse(key) && isBareOrigin(new URL(key))) {
+    normalized = new URL(key).origin
+  }
+  if (normalized === undefined) {
+    throw new TypeError(`auth key ${JSON.stringify(key)} must be an origin or a host name`)
+  }
+  return normalized
+}
+
+/**
+ * Refuses, at construction, a configured URL whose host is an IP literal the SSRF guard would
+ * refuse anyway: Node connects to a literal without a lookup, so this is where it is checked.
+ */
+function checkLiteralHost(url: URL, name: string, policy: AddressPolicy): void {
+  const refusal = policy.literalRefusal(url.hostname)
+  if (refusal !== undefined) {
+    throw new TypeError(`${name} is a ${refusal} address; allow it with allowPrivateAddresses`)
+  }
+}
+
+interface AuthContext {
+  readonly allowInsecureHttp: boolean
+  readonly policy: AddressPolicy
+  readonly timeout: number
+  readonly ca: CaCertificates | undefined
+  readonly lookupFor: (url: URL) => LookupFunction
+}
+
+function clientCredentials(
+  where: string,
+  grant: ClientCredentialsOptions,
+  context: AuthContext,
+): TokenSource {
+  if (typeof grant !== 'object' || grant === null) {
+    throw new TypeError(`${where}.clientCredentials must be an object`)
+  }
+  const tokenUrl = parseSecureUrl(
+    grant.tokenUrl,
+    `${where}.clientCredentials.tokenUrl`,
+    context.allowInsecureHttp,
+  )
+  checkLiteralHost(tokenUrl, `${where}.clientCredentials.tokenUrl`, context.policy)
+  const { authMethod = 'client_secret_basic' } = grant
+  if (authMethod !== 'client_secret_basic' && authMethod !== 'client_secret_post') {
+    throw new TypeError(
+      `${where}.clientCredentials.authMethod must be 'client_secret_basic' or 'client_secret_post'`,
+    )
+  }
+  return createTokenSource(
+    {
+      tokenUrl,
+      clientId: requiredString(`${where}.clientCredentials.clientId`, grant.clientId),
+      clientSecret: requiredString(`${where}.clientCredentials.clientSecret`, grant.clientSecret),
+      scope: optionalString(`${where}.clientCredentials.scope`, grant.scope),
+      audience: optionalString(`${where}.clientCredentials.audience`, grant.audience),
+      authMethod,
+    },
+    { timeout: context.timeout, ca: context.ca, lookup: context.lookupFor(tokenUrl) },
+  )
+}
+
+function destinationAuth(
+  auth: unknown,
+  context: AuthContext,
+): (url: URL) => ResolvedAuth | undefined {
+  if (auth === undefined) return () => undefined
+  if (typeof auth !== 'object' || auth === null || Array.isArray(auth)) {
+    throw new TypeError('auth must be an object keyed by origin or host name')
+  }
+  const entries = new Map<string, ResolvedAuth>()
+  for (const [key, value] of Object.entries(auth as Record<string, DestinationAuth>)) {
+    const where = `auth[${JSON.stringify(key)}]`
+    if (typeof value !== 'object' || value === null) {
+      throw new TypeError(`${where} must be an object`)
+    }
+    const normalized = authKey(key)
+    if (entries.has(normalized)) throw new TypeError(`${where} names a destination twice`)
+    const grant = value.clientCredentials
+    // The bearer token is the grant's; a static authorization header beside it would be overwritten.
+    const refused = grant === undefined ? [] : ['authorization']
+    entries.set(normalized, {
+      headers: normalizeHeaders(value.headers, `${where}.headers`, refused),
+      tokens: grant === undefined ? undefined : clientCredentials(where, grant, context),
+    })
+  }
+  return (url) => entries.get(url.origin) ?? entries.get(url.hostname)
+}
+
+/**
+ * Validates a sender's options once and fills in the defaults, so that misuse throws at start-up and
+ * no delivery pays for the checks.
+ *
+ * @throws TypeError for a missing `signer` or `onDeadLetter`, a number out of range, `backoff` above
+ *   `maxBackoff`, a malformed host or address entry, an `auth` entry with a bad key, header or grant,
+ *   or a token URL that is not HTTPS (or loopback http with `allowInsecureHttp`).
+ *
+ * @example
+ * ```ts
+ * const options = normalizeSenderOptions({ signer, onDeadLetter: (letter) => queue.push(letter) })
+ * options.maxAttempts // 6
+ * ```
+ */
+export function normalizeSenderOptions(options: SenderOptions): NormalizedSenderOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('createSender needs an options object')
+  }
+  const { signer, onDeadLetter, onEvent, ca, resolve = systemResolve } = options
+  if (typeof signer !== 'object' || signer === null || typeof signer.sign !== 'function') {
+    throw new TypeError('signer must be a Signer, e.g. from createSigner')
+  }
+  if (typeof onDeadLetter !== 'function') {
+    // Required, so that no deployment can lose webhooks without having decided where they go.
+    throw new TypeError(
+      'onDeadLetter is required: it receives every webhook that was not delivered',
+    )
+  }
+  optionalFunction('onEvent', onEvent)
+  optionalFunction('resolve', resolve)
+  if (ca !== undefined && !(isCertificate(ca) || (Array.isArray(ca) && ca.every(isCertificate)))) {
+    throw new TypeError('ca must be PEM text, a Buffer, or an array of them')
+  }
+  if (options.allowInsecureHttp !== undefined && typeof options.allowInsecureHttp !== 'boolean') {
+    throw new TypeError('allowInsecureHttp must be a boolean')
+  }
+  const allowInsecureHttp = options.allowInsecureHttp === true
+
+  const timeout = numberOption('timeout', options.timeout, 10_000, { max: MAX_TIMER_MS })
+  const maxAttempts = numberOption('maxAttempts', options.maxAttempts, 6, { integer: true })
+  const backoff = numberOption('backoff', options.backoff, 1000, { max: MAX_TIMER_MS })
+  const maxBackoff = numberOption('maxBackoff', options.maxBackoff, 30_000, { max: MAX_TIMER_MS })
+  if (backoff > maxBackoff) throw new TypeError('backoff must not exceed maxBackoff')
+  const maxRetryAfter = numberOption('maxRetryAfter', options.maxRetryAfter, 60_000, {
+    allowZero: true,
+    max: MAX_TIMER_MS,
+  })
+  const maxElapsed = numberOption('maxElapsed', options.maxElapsed, 300_000)
+  const maxResponseBytes = numberOption('maxResponseBytes', options.maxResponseBytes, 64 * 1024, {
+    integer: true,
+    allowZero: true,
+  })
+
+  const addressPolicy = createAddressPolicy(options.allowPrivateAddresses)
+  const secureLookup = guardedLookup(addressPolicy, resolve, false)
+  const loopbackLookup = guardedLookup(addressPolicy, resolve, true)
+  const lookupFor = (url: URL): LookupFunction =>
+    url.protocol === 'https:' ? secureLookup : loopbackLookup
+
+  return {
+    signer,
+    onDeadLetter,
+    onEvent,
+    hostAllowed: createHostAllowList(options.allowedHosts),
+    addressPolicy,
+    allowInsecureHttp,
+    ca,
+    lookupFor,
+    authFor: destinationAuth(options.auth, {
+      allowInsecureHttp,
+      policy: addressPolicy,
+      timeout,
+      ca,
+      lookupFor,
+    }),
+    timeout,
+    maxAttempts,
+    backoff,
+    maxBackoff,
+    maxRetryAfter,
+    maxElapsed,
+    maxResponseBytes,
+  }
+}

@@ -1,0 +1,224 @@
+import type { CaCertificates } from '../lib/bounded-request.js'
+import type { Signer } from '../sign/types.js'
+import type { DeliveryAttemptError, DeliveryAttemptErrorCode } from './delivery-error.js'
+import type { ResolveHost } from './guarded-lookup.js'
+
+/** One webhook to deliver. */
+export interface Delivery {
+  /** The receiver's URL: `https:`, on an allowed host, resolving to a public address. */
+  url: string | URL
+  /** @default 'POST' */
+  method?: 'POST' | 'PUT'
+  /** The exact bytes to send and sign; a string is sent as UTF-8. */
+  body: string | Uint8Array
+  /**
+   * Extra request headers. `content-type` defaults to `application/json`; `x-signature`,
+   * `webhook-id`, `host`, `content-length`, `transfer-encoding` and `connection` are set by the
+   * sender and refused here. The destination's `auth` headers win over these.
+   */
+  headers?: Readonly<Record<string, string>>
+  /**
+   * The event's id, sent as `Webhook-Id` on every attempt so that the receiver can de-duplicate: 1 to
+   * 256 printable ASCII characters without spaces. Pass the same id again to re-send the same event.
+   * @default a fresh random UUID
+   */
+  webhookId?: string
+  /** The token's `aud`. @default the signer's default: `url` without query or fragment */
+  audience?: string
+}
+
+/** The outcome of one HTTP request of a delivery. Plain data: safe to store as JSON. */
+export interface DeliveryAttempt {
+  /** 1 for the first request; every request counts, the repeat after a token refresh included. */
+  readonly attempt: number
+  /** When the attempt started, in ms since the epoch. */
+  readonly startedAt: number
+  /** How long it took, token and signing included, in ms. */
+  readonly durationMs: number
+  /** The receiver's status, when it answered. */
+  readonly status?: number
+  /** Why the attempt failed; absent on success. */
+  readonly error?: { readonly code: DeliveryAttemptErrorCode; readonly message: string }
+  /** The start of the response body (UTF-8), up to `maxResponseBytes`, when it answered. */
+  readonly responseBody?: string
+  /** True when the response body was longer than what was read. */
+  readonly responseTruncated?: boolean
+}
+
+/** A delivered webhook. */
+export interface DeliveryResult {
+  readonly webhookId: string
+  /** The receiver's 2xx status. */
+  readonly status: number
+  /** Every request made, in order; the last one succeeded. */
+  readonly attempts: readonly DeliveryAttempt[]
+  /** The start of the receiver's response body (UTF-8), up to `maxResponseBytes`. */
+  readonly responseBody: string
+  /** True when the response body was longer than what was read. */
+  readonly responseTruncated: boolean
+  /** From the call to the answer, retries included, in ms. */
+  readonly durationMs: number
+}
+
+/**
+ * Why a webhook was dead-lettered: an attempt failed in a way retrying cannot fix (a 4xx other than
+ * 408, 425 and 429, a redirect, a refused address, a refused token request), or `maxAttempts` or
+ * `maxElapsed` ran out.
+ */
+export type DeadLetterReason = 'permanent-failure' | 'attempts-exhausted' | 'time-exhausted'
+
+/**
+ * A webhook that could not be delivered, with everything needed to look into it and to send it
+ * again: `sender.send(letter.delivery)` re-sends the same event (same `webhookId`).
+ */
+export interface DeadLetter {
+  /** The delivery as asked for, with its `webhookId` and `method` filled in. Holds no credentials. */
+  readonly delivery: Readonly<Delivery> & {
+    readonly url: string
+    readonly method: 'POST' | 'PUT'
+    readonly headers: Readonly<Record<string, string>>
+    readonly webhookId: string
+  }
+  readonly reason: DeadLetterReason
+  /** Every request made, in order. */
+  readonly attempts: readonly DeliveryAttempt[]
+  /** The last attempt's error, its cause chained. */
+  readonly error: DeliveryAttemptError
+}
+
+/** What a sender reports, e.g. for metrics and logs. */
+export type DeliveryEvent =
+  | {
+      /** After each request, whatever its outcome. */
+      type: 'delivery-attempt'
+      url: string
+      webhookId: string
+      attempt: DeliveryAttempt
+    }
+  | {
+      /** Before waiting for the next attempt. */
+      type: 'delivery-retry'
+      url: string
+      webhookId: string
+      /** The number the next attempt will have. */
+      attempt: number
+      delayMs: number
+      error: DeliveryAttemptError
+    }
+  | {
+      type: 'delivery-success'
+      url: string
+      webhookId: string
+      status: number
+      attempts: number
+      durationMs: number
+    }
+  | {
+      /** Before `onDeadLetter` is called. */
+      type: 'delivery-dead-letter'
+      url: string
+      webhookId: string
+      reason: DeadLetterReason
+      attempts: number
+      error: DeliveryAttemptError
+    }
+
+/** An OAuth2 client-credentials grant (RFC 6749 §4.4) whose token is sent as a bearer token. */
+export interface ClientCredentialsOptions {
+  /** The token endpoint: `https:`, or `http:` on loopback with `allowInsecureHttp`. */
+  tokenUrl: string | URL
+  clientId: string
+  clientSecret: string
+  /** Space-separated scopes, sent as `scope`. */
+  scope?: string
+  /** Sent as `audience`, for authorization servers that want one (Auth0, for instance). */
+  audience?: string
+  /**
+   * How the client authenticates: HTTP Basic, or `client_id` and `client_secret` in the form body.
+   * @default 'client_secret_basic'
+   */
+  authMethod?: 'client_secret_basic' | 'client_secret_post'
+}
+
+/** How the sender authenticates to one destination, besides the signature. */
+export interface DestinationAuth {
+  /** Sent with every request to this destination, e.g. `{ 'ocp-apim-subscription-key': key }`. */
+  headers?: Readonly<Record<string, string>>
+  /** A bearer token from the destination's OAuth2 token endpoint, cached until shortly before expiry. */
+  clientCredentials?: ClientCredentialsOptions
+}
+
+export interface SenderOptions {
+  /** Signs each attempt; `createSigner({ issuer, keys })` makes one. */
+  signer: Signer
+  /**
+   * Receives every webhook that could not be delivered, before `send` rejects. Store it somewhere
+   * durable to re-send it later. When it throws or rejects, `send` still rejects with the letter, and
+   * with what it threw as `deadLetterError`.
+   */
+  onDeadLetter: (letter: DeadLetter) => void | Promise<void>
+  /** Receives attempt, retry, success and dead-letter events. Must not throw (throws are ignored). */
+  onEvent?: (event: DeliveryEvent) => void
+  /**
+   * Hosts that may be delivered to: exact names (`hooks.partner.example`) or `*.suffix` patterns
+   * (`*.partner.example`: any name below it, not the suffix itself); any port. A URL on another host
+   * is refused with `ERR_DESTINATION_REFUSED` before anything is signed or sent.
+   * @default every host (the SSRF guard still applies)
+   */
+  allowedHosts?: readonly string[]
+  /**
+   * Non-public destinations the SSRF guard lets through: IP addresses (`10.1.2.3`), CIDR ranges
+   * (`10.1.0.0/16`, `fd00::/8`), or host names, which exempt whatever that name resolves to.
+   * @default [] (only public addresses)
+   */
+  allowPrivateAddresses?: readonly string[]
+  /**
+   * Allows plain `http:` to loopback hosts (and token endpoints), for tests and local development.
+   * The address must still be allow-listed in `allowPrivateAddresses`.
+   * @default false
+   */
+  allowInsecureHttp?: boolean
+  /**
+   * Trusted CA certificates (PEM) for receivers and token endpoints, e.g. a private CA. As with
+   * `node:tls`, they replace Node's default roots rather than add to them.
+   */
+  ca?: CaCertificates
+  /**
+   * Outbound authentication per destination, keyed by origin (`https://partner.example:8443`) or by
+   * host name (`partner.example`, any port); an origin entry wins over a host entry.
+   */
+  auth?: Readonly<Record<string, DestinationAuth>>
+  /** Time allowed for one request, connect to the end of the response, in ms. @default 10000 */
+  timeout?: number
+  /** Most attempts per delivery, the first included. @default 6 */
+  maxAttempts?: number
+  /** Ceiling of the first retry's random wait, doubled for each further retry, in ms. @default 1000 */
+  backoff?: number
+  /** Largest ceiling of a retry's random wait, in ms. @default 30000 */
+  maxBackoff?: number
+  /** Longest wait a `Retry-After` header can ask for; longer ones are cut to this, in ms. @default 60000 */
+  maxRetryAfter?: number
+  /**
+   * Time budget of one delivery, retries and waits included, in ms; no attempt or wait runs past it.
+   * @default 300000
+   */
+  maxElapsed?: number
+  /** Most response body bytes read; the rest is never read. @default 65536 */
+  maxResponseBytes?: number
+  /**
+   * Resolves host names to addresses, every one of which is checked before the socket may use it.
+   * @default the system resolver (`dns.promises.lookup(name, { all: true })`)
+   */
+  resolve?: ResolveHost
+}
+
+/** Delivers signed webhooks. */
+export interface Sender {
+  /**
+   * Delivers one webhook, retrying as configured. Resolves once a 2xx arrives. Rejects with a
+   * `DeliveryError`: `ERR_DELIVERY_FAILED` after the webhook went to `onDeadLetter`, or
+   * `ERR_DESTINATION_REFUSED` when the URL is not allowed (nothing sent, nothing dead-lettered).
+   * Rejects with a `TypeError` for a malformed delivery.
+   */
+  send(delivery: Delivery): Promise<DeliveryResult>
+}

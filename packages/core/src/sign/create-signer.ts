@@ -1,0 +1,107 @@
+import { createHash, randomUUID } from 'node:crypto'
+import { failWith } from './fail-with.js'
+import { activeKeyOf } from './signing-key-registry.js'
+import type { SigningKeySet } from './key-set-types.js'
+import { requestTarget } from './request-target.js'
+import type { SignedWebhookHeaders, Signer, SignWebhookRequest } from './types.js'
+
+/** Options of {@link createSigner}. */
+export interface CreateSignerOptions {
+  /** The `iss` claim: the URL or id receivers configure for this sender. */
+  issuer: string
+  /** The keys to sign with, from `loadKeySet`; the set's active key signs each token. */
+  keys: SigningKeySet
+  /**
+   * Seconds from `iat` to `exp`. At most the key set's `maxTokenLifetime`, which keeps retired keys
+   * published for as long as their tokens live.
+   * @default 300
+   */
+  expiresIn?: number
+}
+
+/** Printable ASCII without spaces: safe as a header value and as a receiver's de-duplication key. */
+const WEBHOOK_ID = /^[\x21-\x7e]{1,256}$/
+
+const fail = failWith('createSigner')
+const refuse = failWith('sign')
+
+/**
+ * Creates the signer of outgoing webhooks: each call makes the `X-Signature` JWT for one delivery
+ * attempt, bound to its exact body, method and URL, plus the `Webhook-Id` that names the event.
+ *
+ * Claims: `iss`, `aud`, `iat`, `exp`, a fresh random `jti`, `htm`, `htu` (the URL without query,
+ * fragment or user info) and `request_body_sha256` (lowercase hex SHA-256 of the body bytes).
+ * Header: `{ alg, kid, typ: 'JWT' }` of the key set's active key at the time of the call.
+ *
+ * > [!NOTE]
+ * > Sign every attempt again, retries included: a receiver refuses a `jti` it has seen, and a
+ * > token older than its `maxTokenAge`. Pass the same `webhookId` to every attempt of one event
+ * > so that the receiver can tell a retry from a new event.
+ *
+ * @param options Issuer, keys and token lifetime; checked here, once.
+ * @throws TypeError when an option is invalid or `keys` is not from `loadKeySet`.
+ *
+ * @example
+ * ```ts
+ * const signer = createSigner({ issuer: 'https://partner.example', keys })
+ * const body = JSON.stringify({ type: 'invoice.paid', invoice: 'in_1042' })
+ * const headers = await signer.sign({ body, url: 'https://api.example.com/webhooks', webhookId })
+ * await fetch('https://api.example.com/webhooks', {
+ *   method: 'POST',
+ *   headers: { ...headers, 'content-type': 'application/json' },
+ *   body,
+ * })
+ * ```
+ */
+export function createSigner(options: CreateSignerOptions): Signer {
+  if (typeof options !== 'object' || options === null) fail('options must be an object')
+  const { issuer, keys, expiresIn = 300 } = options
+  if (typeof issuer !== 'string' || issuer === '') fail('issuer must be a non-empty string')
+  const activeKey = activeKeyOf(keys) ?? fail('keys must be a key set from loadKeySet')
+  if (!Number.isSafeInteger(expiresIn) || expiresIn < 1) {
+    fail('expiresIn must be a whole number of seconds, 1 or more')
+  }
+  if (expiresIn > keys.maxTokenLifetime) {
+    fail(
+      `expiresIn (${expiresIn} s) is above the key set's maxTokenLifetime ` +
+        `(${keys.maxTokenLifetime} s): retired keys would leave the JWKS while their tokens live`,
+    )
+  }
+
+  async function sign(request: SignWebhookRequest): Promise<SignedWebhookHeaders> {
+    if (typeof request !== 'object' || request === null) refuse('request must be an object')
+    const { body, url, method = 'POST', audience, webhookId = randomUUID() } = request
+    if (typeof body !== 'string' && !(body instanceof Uint8Array)) {
+      refuse('body must be the bytes to send (a string, Buffer or Uint8Array)')
+    }
+    const htu = requestTarget(url)
+    if (htu === undefined) refuse('url must be an absolute http(s) URL')
+    if (method !== 'POST' && method !== 'PUT') refuse("method must be 'POST' or 'PUT'")
+    if (audience !== undefined && (typeof audience !== 'string' || audience === '')) {
+      refuse('audience must be a non-empty string')
+    }
+    if (typeof webhookId !== 'string' || !WEBHOOK_ID.test(webhookId)) {
+      refuse('webhookId must be 1 to 256 printable ASCII characters without spaces')
+    }
+
+    // One read of the active key for kid, header and signature, so a concurrent rotate() cannot
+    // split a token between two keys.
+    const key = activeKey()
+    const iat = Math.floor(Date.now() / 1000)
+    const claims = {
+      iss: issuer,
+      aud: audience ?? htu,
+      iat,
+      exp: iat + expiresIn,
+      jti: randomUUID(),
+      htm: method,
+      htu,
+      request_body_sha256: createHash('sha256').update(body).digest('hex'),
+    }
+    const signingInput = `${key.header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`
+    const signature = key.sign(Buffer.from(signingInput)).toString('base64url')
+    return { 'x-signature': `${signingInput}.${signature}`, 'webhook-id': webhookId }
+  }
+
+  return Object.freeze({ issuer, sign })
+}
