@@ -1,11 +1,22 @@
 import { createServer } from 'node:http'
+import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createRequire } from 'node:module'
 import type express from 'express'
 import type { ErrorRequestHandler, Request, Response } from 'express'
 import request from 'supertest'
-import { keepRawBody, webhookVerifier } from '@hookseal/express'
-import type { AdapterHarness, HarnessOptions, HarnessResponse, RunningApp } from './types.js'
+import { keepRawBody, publishWebhookSender, webhookVerifier } from '@hookseal/express'
+import { deliveryOf, emitted, notEmitted } from './emit.js'
+import type {
+  AdapterHarness,
+  HarnessOptions,
+  HarnessResponse,
+  ReceivedWebhook,
+  RunningApp,
+  RunningServer,
+  SenderAppOptions,
+  SenderHarness,
+} from './types.js'
 
 type ExpressModule = typeof express
 
@@ -30,7 +41,7 @@ export function buildExpressApp(
   framework: ExpressModule,
   options: HarnessOptions,
 ): express.Express {
-  const { verifier, limit, authorize, validateBody, onError, parser = 'none' } = options
+  const { verifier, limit, authorize, validateBody, onError, onWebhook, parser = 'none' } = options
   const app = framework()
 
   if (parser === 'documented') app.use(framework.json({ verify: keepRawBody }))
@@ -39,7 +50,7 @@ export function buildExpressApp(
   app.post(
     '/webhooks',
     webhookVerifier({ verifier, limit, authorize, validateBody, onError }),
-    answerWebhook,
+    answerWebhook(onWebhook),
   )
 
   const otherParsers = parser === 'none' ? [framework.json()] : []
@@ -51,16 +62,59 @@ export function buildExpressApp(
   return app
 }
 
-function answerWebhook(req: Request, res: Response): void {
-  const { webhook, body } = req
-  if (webhook === undefined) throw new Error('the protected route ran without a verified webhook')
-  const bodyIsBytes = Buffer.isBuffer(body)
-  res.json({
-    issuer: webhook.issuer,
-    kid: webhook.kid,
-    id: webhook.id,
-    body: bodyIsBytes ? body.toString('utf8') : body,
-    bodyIsBytes,
+function answerWebhook(onWebhook?: (received: ReceivedWebhook) => void) {
+  return function answerWebhook(req: Request, res: Response): void {
+    const { webhook, body } = req
+    if (webhook === undefined) throw new Error('the protected route ran without a verified webhook')
+    onWebhook?.({ webhook, webhookId: req.get('webhook-id'), body })
+    const bodyIsBytes = Buffer.isBuffer(body)
+    res.json({
+      issuer: webhook.issuer,
+      kid: webhook.kid,
+      id: webhook.id,
+      body: bodyIsBytes ? body.toString('utf8') : body,
+      bodyIsBytes,
+    })
+  }
+}
+
+/**
+ * A sender app as the README shows it: `publishWebhookSender` first, then a route whose handler
+ * delivers with `req.app.locals.webhooks`.
+ */
+export function buildExpressSenderApp(
+  framework: ExpressModule,
+  options: SenderAppOptions,
+): express.Express {
+  const app = framework()
+  publishWebhookSender(app, options)
+  app.post('/emit', framework.json(), (req: Request, res: Response, next) => {
+    req.app.locals.webhooks.send(deliveryOf(req.body)).then(
+      (result) => res.json(emitted(result)),
+      (error: unknown) => {
+        const refusal = notEmitted(error)
+        if (refusal === undefined) next(error)
+        else res.status(502).json(refusal)
+      },
+    )
+  })
+  return app
+}
+
+async function listen(app: express.Express): Promise<Server & { url: string }> {
+  const server = createServer(app)
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => resolve())
+  })
+  const { port } = server.address() as AddressInfo
+  return Object.assign(server, { url: `http://127.0.0.1:${port}` })
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.close((error) => (error ? reject(error) : resolve()))
+    server.closeAllConnections()
   })
 }
 
@@ -80,15 +134,10 @@ function decodeBody(bytes: Buffer, contentType: string | undefined): unknown {
 }
 
 async function start(framework: ExpressModule, options: HarnessOptions): Promise<RunningApp> {
-  const server = createServer(buildExpressApp(framework, options))
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
-  const { port } = server.address() as AddressInfo
+  const server = await listen(buildExpressApp(framework, options))
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     async send({ path = '/webhooks', headers, body }): Promise<HarnessResponse> {
       const response = await request(server)
         .post(path)
@@ -111,18 +160,28 @@ async function start(framework: ExpressModule, options: HarnessOptions): Promise
         body: decodeBody(response.body as Buffer, responseHeaders['content-type']),
       }
     },
-    close() {
-      return new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()))
-        server.closeAllConnections()
-      })
-    },
+    close: () => closeServer(server),
   }
+}
+
+async function startSender(
+  framework: ExpressModule,
+  options: SenderAppOptions,
+): Promise<RunningServer> {
+  const server = await listen(buildExpressSenderApp(framework, options))
+  return { url: server.url, close: () => closeServer(server) }
 }
 
 export const expressHarnesses: AdapterHarness[] = expressMajors.map(
   ({ name, express: framework }) => ({
     name,
     start: (options: HarnessOptions) => start(framework, options),
+  }),
+)
+
+export const expressSenderHarnesses: SenderHarness[] = expressMajors.map(
+  ({ name, express: framework }) => ({
+    name,
+    start: (options: SenderAppOptions) => startSender(framework, options),
   }),
 )

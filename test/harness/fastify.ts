@@ -1,8 +1,18 @@
 import fastify4 from 'fastify4'
 import fastify5 from 'fastify5'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify5'
-import hooksealFastify from '@hookseal/fastify'
-import type { AdapterHarness, HarnessOptions, HarnessResponse, RunningApp } from './types.js'
+import hooksealFastify, { hooksealSender } from '@hookseal/fastify'
+import { deliveryOf, emitted, notEmitted } from './emit.js'
+import type {
+  AdapterHarness,
+  HarnessOptions,
+  HarnessResponse,
+  ReceivedWebhook,
+  RunningApp,
+  RunningServer,
+  SenderAppOptions,
+  SenderHarness,
+} from './types.js'
 
 type FastifyFactory = typeof fastify5
 
@@ -30,7 +40,7 @@ export async function buildFastifyApp(
   Fastify: FastifyFactory,
   options: HarnessOptions,
 ): Promise<FastifyInstance> {
-  const { verifier, limit, authorize, validateBody, onError, parser = 'none' } = options
+  const { verifier, limit, authorize, validateBody, onError, onWebhook, parser = 'none' } = options
   const app = Fastify()
 
   if (parser === 'naive') {
@@ -46,23 +56,64 @@ export async function buildFastifyApp(
   if (onError === 'forward') app.setErrorHandler(answerError)
 
   await app.register(hooksealFastify, { verifier, limit, authorize, validateBody, onError })
-  app.post('/webhooks', { config: { webhook: true } }, answerWebhook)
+  app.post('/webhooks', { config: { webhook: true } }, answerWebhook(onWebhook))
 
   app.post('/other', async (request) => ({ body: request.body }))
   return app
 }
 
-async function answerWebhook(request: FastifyRequest) {
-  const { webhook, body } = request
-  if (webhook === null) throw new Error('the protected route ran without a verified webhook')
-  const bodyIsBytes = Buffer.isBuffer(body)
-  return {
-    issuer: webhook.issuer,
-    kid: webhook.kid,
-    id: webhook.id,
-    body: bodyIsBytes ? body.toString('utf8') : body,
-    bodyIsBytes,
+function answerWebhook(onWebhook?: (received: ReceivedWebhook) => void) {
+  return async function answerWebhook(request: FastifyRequest) {
+    const { webhook, body } = request
+    if (webhook === null) throw new Error('the protected route ran without a verified webhook')
+    const webhookId = request.headers['webhook-id']
+    onWebhook?.({ webhook, webhookId: typeof webhookId === 'string' ? webhookId : undefined, body })
+    const bodyIsBytes = Buffer.isBuffer(body)
+    return {
+      issuer: webhook.issuer,
+      kid: webhook.kid,
+      id: webhook.id,
+      body: bodyIsBytes ? body.toString('utf8') : body,
+      bodyIsBytes,
+    }
   }
+}
+
+/**
+ * A sender app as the README shows it: the `hooksealSender` plugin, awaited, then a route whose
+ * handler delivers with `this.webhooks`.
+ */
+export async function buildFastifySenderApp(
+  Fastify: FastifyFactory,
+  options: SenderAppOptions,
+): Promise<FastifyInstance> {
+  const app = Fastify()
+  await app.register(hooksealSender, options)
+  app.post('/emit', async function emit(request, reply) {
+    try {
+      return emitted(await this.webhooks.send(deliveryOf(request.body)))
+    } catch (error) {
+      const refusal = notEmitted(error)
+      if (refusal === undefined) throw error
+      return reply.code(502).send(refusal)
+    }
+  })
+  return app
+}
+
+async function startSender(
+  Fastify: FastifyFactory,
+  options: SenderAppOptions,
+): Promise<RunningServer> {
+  const app = await buildFastifySenderApp(Fastify, options)
+  const url = await app.listen({ port: 0, host: '127.0.0.1' })
+  return { url, close: () => closeApp(app) }
+}
+
+async function closeApp(app: FastifyInstance): Promise<void> {
+  const closing = app.close()
+  app.server.closeAllConnections()
+  await closing
 }
 
 function answerError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
@@ -98,15 +149,16 @@ async function start(Fastify: FastifyFactory, options: HarnessOptions): Promise<
         body: decodeBody(response.body, responseHeaders['content-type']),
       }
     },
-    async close() {
-      const closing = app.close()
-      app.server.closeAllConnections()
-      await closing
-    },
+    close: () => closeApp(app),
   }
 }
 
 export const fastifyHarnesses: AdapterHarness[] = fastifyMajors.map(({ name, Fastify }) => ({
   name,
   start: (options: HarnessOptions) => start(Fastify, options),
+}))
+
+export const fastifySenderHarnesses: SenderHarness[] = fastifyMajors.map(({ name, Fastify }) => ({
+  name,
+  start: (options: SenderAppOptions) => startSender(Fastify, options),
 }))

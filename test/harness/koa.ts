@@ -5,13 +5,16 @@ import { bodyParser } from '@koa/bodyparser'
 import Router from '@koa/router'
 import type Koa from 'koa'
 import request from 'supertest'
-import { webhookVerifier } from '@hookseal/koa'
+import { publishWebhookSender, webhookVerifier } from '@hookseal/koa'
+import { deliveryOf, emitted, notEmitted } from './emit.js'
 import type {
   AdapterHarness,
   HarnessOptions,
   HarnessRequest,
   HarnessResponse,
   RunningApp,
+  SenderAppOptions,
+  SenderHarness,
 } from './types.js'
 
 /** The `Koa` class, as both majors export it. */
@@ -32,12 +35,17 @@ export const koaHarnesses: AdapterHarness[] = koaMajors.map(({ name, Koa }) => (
   start: (options) => startApp(buildApp(Koa, options)),
 }))
 
+export const koaSenderHarnesses: SenderHarness[] = koaMajors.map(({ name, Koa }) => ({
+  name,
+  start: (options) => startApp(buildSenderApp(Koa, options)),
+}))
+
 /**
  * The app every harness runs. For `parser: 'documented'` it is the README's example: the webhook
  * router is mounted before `bodyParser()`, which then parses JSON for every route after it.
  */
 export function buildApp(Koa: KoaClass, options: HarnessOptions): Koa {
-  const { verifier, limit, authorize, validateBody, parser = 'none', onError } = options
+  const { verifier, limit, authorize, validateBody, parser = 'none', onError, onWebhook } = options
   const app = new Koa()
   // Refusals with a 5xx are emitted as app errors; Koa would print each one to stderr.
   app.silent = true
@@ -50,6 +58,11 @@ export function buildApp(Koa: KoaClass, options: HarnessOptions): Koa {
     (ctx) => {
       const { issuer, kid, id } = ctx.state.webhook
       const body = ctx.request.body
+      onWebhook?.({
+        webhook: ctx.state.webhook,
+        webhookId: ctx.get('webhook-id') || undefined,
+        body,
+      })
       const bodyIsBytes = Buffer.isBuffer(body)
       ctx.body = { issuer, kid, id, bodyIsBytes, body: bodyIsBytes ? body.toString('utf8') : body }
     },
@@ -79,6 +92,29 @@ export function buildApp(Koa: KoaClass, options: HarnessOptions): Koa {
       app.use(api.routes())
       break
   }
+  return app
+}
+
+/**
+ * A sender app as the README shows it: `publishWebhookSender` first, then a route whose handler
+ * delivers with `ctx.webhooks`.
+ */
+export function buildSenderApp(Koa: KoaClass, options: SenderAppOptions): Koa {
+  const app = new Koa()
+  app.silent = true
+  publishWebhookSender(app, options)
+  const router = new Router()
+  router.post('/emit', bodyParser(), async (ctx) => {
+    try {
+      ctx.body = emitted(await ctx.webhooks.send(deliveryOf(ctx.request.body)))
+    } catch (error) {
+      const refusal = notEmitted(error)
+      if (refusal === undefined) throw error
+      ctx.status = 502
+      ctx.body = refusal
+    }
+  })
+  app.use(router.routes())
   return app
 }
 

@@ -1,4 +1,4 @@
-import type { VerifiedWebhook, Verifier } from '@hookseal/core'
+import type { Sender, SigningKeySet, VerifiedWebhook, Verifier } from '@hookseal/core'
 
 /**
  * How the framework's usual JSON body parsing is set up around the protected route:
@@ -22,6 +22,17 @@ export interface HarnessOptions {
    * installs; it answers `{ handledBy: 'app', code, name }` with the error's status.
    */
   onError?: 'respond' | 'forward'
+  /** Called by the protected route's handler with what reached it, before it answers. */
+  onWebhook?: (received: ReceivedWebhook) => void
+}
+
+/** What reached a protected route's handler. */
+export interface ReceivedWebhook {
+  webhook: VerifiedWebhook
+  /** The request's `Webhook-Id` header: the sender's event id, the same on every retry. */
+  webhookId: string | undefined
+  /** The body the adapter attached: parsed JSON for JSON content types, else the raw bytes. */
+  body: unknown
 }
 
 export interface HarnessResponse {
@@ -58,4 +69,33 @@ export interface AdapterHarness {
   /** Framework and major version, e.g. 'express 4'. */
   readonly name: string
   start(options: HarnessOptions): Promise<RunningApp>
+}
+
+/** How a sender app publishes its JWKS and which sender its handlers reach. */
+export interface SenderAppOptions {
+  sender: Sender
+  keys: SigningKeySet
+  /** The JWKS route; the adapter's default when absent. */
+  path?: string
+  /** The JWKS `Cache-Control: max-age`; core's default when absent. */
+  maxAge?: number
+}
+
+/**
+ * A sender app listening on 127.0.0.1. It has:
+ * - the adapter's JWKS route (`path`, `/.well-known/jwks.json` by default);
+ * - `POST /emit`, whose handler delivers `{ url, event, webhookId?, audience? }` with the sender the
+ *   adapter exposes, answering 200 with {@link Emitted}, or 502 with {@link NotEmitted} when the
+ *   sender gave up.
+ */
+export interface RunningServer {
+  /** Base URL, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string
+  close(): Promise<void>
+}
+
+export interface SenderHarness {
+  /** Framework and major version, e.g. 'koa 3'. */
+  readonly name: string
+  start(options: SenderAppOptions): Promise<RunningServer>
 }

@@ -5,6 +5,7 @@ export { createWebhookRoute } from './http/create-webhook-route.js'
 export { bodyTooLarge, readRawBody, rawBodyUnavailable } from './http/read-raw-body.js'
 export { problemResponse } from './http/problem-response.js'
 export { jwksResponder } from './http/jwks-response.js'
+export { checkSenderPublication, DEFAULT_JWKS_PATH } from './http/sender-publication.js'
 export {
   WebhookError,
   RetryableWebhookError,
@@ -31,6 +32,7 @@ export type {
 export type { ProblemDocument, ProblemResponse } from './http/problem-response.js'
 export type { ReadRawBodyOptions } from './http/read-raw-body.js'
 export type { JwksResponse, JwksResponseOptions } from './http/jwks-response.js'
+export type { SenderPublicationOptions } from './http/sender-publication.js'
 export type {
   HeadersInput,
   IssuerOptions,

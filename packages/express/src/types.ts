@@ -33,7 +33,10 @@ export interface WebhookVerifierMiddleware {
     ResBody,
     ReqBody,
     ReqQuery extends Request['query'],
-    Locals extends Response['locals'],
+    // Express's own constraint: `Response['locals']` already holds the app's `Express.Locals`, which
+    // a handler's own locals type need not repeat.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    Locals extends Record<string, any>,
   >(
     req: Request<P, ResBody, ReqBody, ReqQuery, Locals>,
     res: Response<ResBody, Locals>,
