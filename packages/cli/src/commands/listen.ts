@@ -1,0 +1,117 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createVerifier, readRawBody, SUPPORTED_ALGORITHMS, WebhookError } from '@hookseal/core'
+import type { SignatureAlgorithm } from '@hookseal/core'
+import { openJwksSource } from '../jwks-source.js'
+import { green, print, red } from '../output.js'
+import { integerFlag, parseFlags, required } from '../parse-flags.js'
+import { EXIT, UsageError } from '../usage-error.js'
+
+export const help = `Usage: hookseal listen --issuer <iss> --jwks <url|file> [options]
+
+Runs a local receiver that verifies every incoming webhook and prints it with its verdict:
+204 for a valid webhook, 401 with the reason otherwise. Stops on Ctrl-C (SIGINT) or SIGTERM.
+
+Options:
+  --issuer <iss>          the sender to accept
+  --jwks <url|file>       the sender's JWKS, as a URL or a file
+  --audience <aud>        this receiver's URL or id (default: http://<host>:<port>/)
+  --host <host>           interface to listen on (default: 127.0.0.1)
+  --port <port>           port (default: 8787; 0 picks a free one)
+  --alg <alg>             an accepted algorithm, repeatable (default: all supported)
+  --allow-insecure-http   allow a plain-http JWKS URL on loopback
+  --json                  one JSON line per webhook
+
+Example:
+  hookseal listen --issuer https://partner.example --jwks jwks.json --port 8787 \\
+    --audience http://127.0.0.1:8787/webhooks`
+
+export async function run(args: string[]): Promise<number> {
+  const { values } = parseFlags(args, {
+    issuer: { type: 'string' },
+    jwks: { type: 'string' },
+    audience: { type: 'string' },
+    host: { type: 'string', default: '127.0.0.1' },
+    port: { type: 'string', default: '8787' },
+    alg: { type: 'string', multiple: true },
+    'allow-insecure-http': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+  })
+  if (values.help) return (print(help), EXIT.ok)
+  const issuer = required(values.issuer, 'issuer')
+  const port = integerFlag(values.port, 'port', 0) as number
+  if (port > 65_535) throw new UsageError('--port must be at most 65535')
+  const source = await openJwksSource(required(values.jwks, 'jwks'), values['allow-insecure-http'])
+
+  const server = createServer()
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (cause) => reject(new UsageError(`cannot listen: ${cause.message}`)))
+    server.listen(port, values.host, resolve)
+  })
+  const address = server.address() as AddressInfo
+  const origin = `http://${values.host}:${address.port}`
+  let verifier
+  try {
+    verifier = createVerifier({
+      issuers: [
+        {
+          issuer,
+          jwksUri: source.jwksUri,
+          audience: values.audience ?? `${origin}/`,
+          algorithms: (values.alg ?? [...SUPPORTED_ALGORITHMS]) as SignatureAlgorithm[],
+        },
+      ],
+      allowInsecureHttp: source.insecure,
+    })
+  } catch (cause) {
+    server.close()
+    await source.close()
+    throw new UsageError((cause as Error).message)
+  }
+
+  server.on('request', async (request, response) => {
+    const at = new Date().toISOString()
+    const line = { at, method: request.method, url: request.url }
+    try {
+      const body = await readRawBody(request, 1024 * 1024)
+      const webhook = await verifier.verify({
+        method: request.method ?? '',
+        url: request.url ?? '/',
+        headers: request.rawHeaders,
+        body,
+      })
+      response.writeHead(204).end()
+      const ok = { ...line, valid: true, kid: webhook.kid, id: webhook.id, bytes: body.length }
+      print(
+        values.json
+          ? JSON.stringify(ok)
+          : green(
+              `✔ ${at} ${request.method} ${request.url} valid kid=${webhook.kid} id=${webhook.id} (${body.length} bytes)`,
+            ),
+      )
+    } catch (cause) {
+      const code = cause instanceof WebhookError ? cause.code : 'ERR_INTERNAL'
+      const message = (cause as Error).message
+      const status = cause instanceof WebhookError ? cause.status : 500
+      response
+        .writeHead(status, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ code, message }))
+      print(
+        values.json
+          ? JSON.stringify({ ...line, valid: false, code, message })
+          : red(`✘ ${at} ${request.method} ${request.url} ${code}: ${message}`),
+      )
+    }
+  })
+
+  process.stderr.write(`listening on ${origin} for webhooks from ${issuer}\n`)
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', resolve)
+    process.once('SIGTERM', resolve)
+  })
+  process.stderr.write(`${signal}: stopping\n`)
+  server.closeAllConnections()
+  await new Promise((resolve) => server.close(resolve))
+  await source.close()
+  return EXIT.ok
+}

@@ -1,0 +1,54 @@
+import { pathToFileURL } from 'node:url'
+import * as jwks from './commands/jwks.js'
+import * as keygen from './commands/keygen.js'
+import * as listen from './commands/listen.js'
+import * as sign from './commands/sign.js'
+import * as verify from './commands/verify.js'
+import { print } from './output.js'
+import { EXIT, UsageError } from './usage-error.js'
+
+interface Command {
+  help: string
+  run(args: string[]): Promise<number>
+}
+
+const COMMANDS: Readonly<Record<string, Command>> = { keygen, jwks, listen, sign, verify }
+
+const HELP = `Usage: hookseal <command> [options]
+
+Commands:
+  keygen   generate a signing key and print its public JWKS
+  jwks     print the public JWKS of key files
+  sign     sign a body file and print the headers or a curl command
+  verify   verify a webhook token; --explain shows every step
+  listen   run a local receiver that prints each webhook with its verdict
+
+Run "hookseal <command> --help" for a command's options and an example.
+Exit codes: 0 success, 1 verification or delivery failed, 2 bad usage or input.`
+
+/** Runs one command line and returns its exit code. */
+export async function main(args: string[]): Promise<number> {
+  const [name, ...rest] = args
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    print(HELP)
+    return name === undefined ? EXIT.usage : EXIT.ok
+  }
+  const command = COMMANDS[name]
+  if (command === undefined) {
+    process.stderr.write(`hookseal: unknown command ${JSON.stringify(name)}\n\n${HELP}\n`)
+    return EXIT.usage
+  }
+  try {
+    return await command.run(rest)
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`hookseal ${name}: ${error.message}\n`)
+      return EXIT.usage
+    }
+    throw error
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  process.exitCode = await main(process.argv.slice(2))
+}

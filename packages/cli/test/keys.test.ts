@@ -1,0 +1,119 @@
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runCli } from './run-cli.js'
+
+let dir: string
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'hookseal-cli-keys-'))
+})
+afterAll(() => rm(dir, { recursive: true, force: true }))
+
+describe('hookseal keygen', () => {
+  it.each([
+    ['ec', [], 'ES256'],
+    ['ed25519', [], 'EdDSA'],
+    ['rsa', ['--bits', '2048'], 'RS256'],
+  ])(
+    'writes a %s private key with mode 0600 and prints its public JWKS',
+    async (type, extra, alg) => {
+      const out = join(dir, `${type}.pem`)
+      const result = await runCli(['keygen', '--type', type, ...extra, '--out', out])
+      expect(result.code).toBe(0)
+      expect((await stat(out)).mode & 0o777).toBe(0o600)
+      expect(await readFile(out, 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----/)
+      const jwks = JSON.parse(result.stdout) as { keys: Record<string, unknown>[] }
+      expect(jwks.keys).toHaveLength(1)
+      expect(jwks.keys[0]).toMatchObject({ alg, use: 'sig' })
+      expect(jwks.keys[0]).not.toHaveProperty('d')
+    },
+  )
+
+  it('writes a JWK private key that keeps the given kid', async () => {
+    const out = join(dir, 'named.json')
+    const result = await runCli([
+      'keygen',
+      '--format',
+      'jwk',
+      '--kid',
+      'k-2026',
+      '--out',
+      out,
+      '--json',
+    ])
+    expect(result.code).toBe(0)
+    expect(JSON.parse(result.stdout)).toMatchObject({ jwks: { keys: [{ kid: 'k-2026' }] } })
+    expect(JSON.parse(await readFile(out, 'utf8'))).toMatchObject({
+      kid: 'k-2026',
+      d: expect.any(String),
+    })
+  })
+
+  it('refuses to overwrite a key without --force, and bad options, with exit 2', async () => {
+    const out = join(dir, 'once.pem')
+    expect((await runCli(['keygen', '--out', out])).code).toBe(0)
+    const again = await runCli(['keygen', '--out', out])
+    expect(again.code).toBe(2)
+    expect(again.stderr).toContain('already exists')
+    expect((await runCli(['keygen', '--type', 'dsa', '--out', join(dir, 'x.pem')])).code).toBe(2)
+    expect(
+      (await runCli(['keygen', '--type', 'rsa', '--bits', '1024', '--out', join(dir, 'y.pem')]))
+        .code,
+    ).toBe(2)
+    expect((await runCli(['keygen'])).stderr).toContain('missing --out')
+  })
+})
+
+describe('hookseal jwks', () => {
+  it('prints the public keys of a directory of key files', async () => {
+    const keysDir = await mkdtemp(join(dir, 'set-'))
+    await runCli(['keygen', '--type', 'ec', '--out', join(keysDir, 'a.pem')])
+    await runCli([
+      'keygen',
+      '--type',
+      'ed25519',
+      '--format',
+      'jwk',
+      '--kid',
+      'b',
+      '--out',
+      join(keysDir, 'b.json'),
+    ])
+    const result = await runCli(['jwks', keysDir])
+    expect(result.code).toBe(0)
+    const { keys } = JSON.parse(result.stdout) as { keys: { kid: string; alg: string }[] }
+    expect(keys.map((key) => key.alg).sort()).toEqual(['ES256', 'EdDSA'])
+    expect(keys.some((key) => key.kid === 'b')).toBe(true)
+  })
+
+  it('exits 2 with the reason for a missing or unreadable key file', async () => {
+    const missing = await runCli(['jwks', join(dir, 'nope.pem')])
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toContain('no such file')
+    const bad = join(dir, 'bad.pem')
+    await writeFile(bad, 'not a key\n')
+    const unreadable = await runCli(['jwks', bad])
+    expect(unreadable.code).toBe(2)
+    expect(unreadable.stderr).toContain('bad key file')
+  })
+})
+
+describe('hookseal --help', () => {
+  it.each(['keygen', 'jwks', 'sign', 'verify', 'listen'])(
+    '%s --help shows usage and an example',
+    async (name) => {
+      const result = await runCli([name, '--help'])
+      expect(result.code).toBe(0)
+      expect(result.stdout).toContain(`Usage: hookseal ${name}`)
+      expect(result.stdout).toContain('Example:')
+    },
+  )
+
+  it('exits 2 on an unknown command or flag', async () => {
+    expect((await runCli(['frobnicate'])).code).toBe(2)
+    const flag = await runCli(['jwks', '--nope'])
+    expect(flag.code).toBe(2)
+    expect(flag.stderr).toContain('--nope')
+  })
+})

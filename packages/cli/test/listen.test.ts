@@ -1,0 +1,111 @@
+import { spawn } from 'node:child_process'
+import type { ChildProcessWithoutNullStreams } from 'node:child_process'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runCli } from './run-cli.js'
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
+const ISSUER = 'https://partner.test'
+
+let dir: string
+let child: ChildProcessWithoutNullStreams
+let origin: string
+let output = ''
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'hookseal-cli-listen-'))
+  const keygen = await runCli(['keygen', '--out', join(dir, 'key.pem')])
+  await writeFile(join(dir, 'jwks.json'), keygen.stdout)
+  await writeFile(join(dir, 'body.json'), '{"type":"invoice.paid"}')
+  child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--conditions=@hookseal/source',
+      'packages/cli/src/main.ts',
+      'listen',
+      '--issuer',
+      ISSUER,
+      '--jwks',
+      join(dir, 'jwks.json'),
+      '--port',
+      '0',
+      '--audience',
+      'hookseal-test',
+    ],
+    { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, timeout: 30_000 },
+  )
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  origin = await new Promise<string>((resolve, reject) => {
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+      const match = /listening on (http:\/\/\S+)/.exec(stderr)
+      if (match?.[1]) resolve(match[1])
+    })
+    child.once('exit', (code) => reject(new Error(`listen exited with ${code}: ${stderr}`)))
+  })
+})
+
+afterAll(async () => {
+  if (child.exitCode === null) child.kill('SIGKILL')
+  await rm(dir, { recursive: true, force: true })
+})
+
+async function waitForOutput(pattern: RegExp): Promise<void> {
+  for (let i = 0; i < 50 && !pattern.test(output); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  expect(output).toMatch(pattern)
+}
+
+describe('hookseal listen', () => {
+  it('accepts a signed webhook and prints it as valid', async () => {
+    const url = `${origin}/webhooks`
+    const body = await readFile(join(dir, 'body.json'))
+    const signed = await runCli([
+      'sign',
+      '--key',
+      join(dir, 'key.pem'),
+      '--issuer',
+      ISSUER,
+      '--url',
+      url,
+      '--audience',
+      'hookseal-test',
+      '--body',
+      join(dir, 'body.json'),
+      '--json',
+    ])
+    const headers = JSON.parse(signed.stdout) as Record<string, string>
+    const response = await fetch(url, {
+      method: 'POST',
+      headers,
+      body,
+      signal: AbortSignal.timeout(5000),
+    })
+    expect(response.status).toBe(204)
+    await waitForOutput(/✔ .* POST \/webhooks valid/)
+  })
+
+  it('refuses an unsigned request with 401 and prints the reason', async () => {
+    const response = await fetch(`${origin}/webhooks`, {
+      method: 'POST',
+      body: '{}',
+      signal: AbortSignal.timeout(5000),
+    })
+    expect(response.status).toBe(401)
+    expect(await response.json()).toMatchObject({ code: 'ERR_SIGNATURE_MISSING' })
+    await waitForOutput(/✘ .* POST \/webhooks ERR_SIGNATURE_MISSING/)
+  })
+
+  it('stops with exit 0 on SIGTERM', async () => {
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
+    child.kill('SIGTERM')
+    expect(await exited).toBe(0)
+  })
+})
