@@ -104,7 +104,7 @@ async function verifyRequest(
   const bodyDigestVerified = checkBodyDigest(claims, body, issuer.bodyDigest)
   checkRequestTarget(claims, method, url)
 
-  const id = replayId(claims.jti, token, body)
+  const id = replayId(claims.jti, signingInput, body)
   if (issuer.replay && !(await remember(settings, `${issuer.issuer}\0${id}`, acceptableUntil))) {
     throw new WebhookError('ERR_REPLAY', 'this webhook was already received')
   }

@@ -43,7 +43,7 @@ export interface VerifiedWebhook {
   kid: string
   alg: SignatureAlgorithm
   claims: WebhookClaims
-  /** The `jti` claim, or a hash of token and body when the sender sends no `jti`. */
+  /** The `jti` claim, or a hash of the signed header and payload and the body when there is none. */
   id: string
   /** True when the body was checked against `request_body_sha256`. */
   bodyDigestVerified: boolean
@@ -74,7 +74,7 @@ export interface IssuerOptions {
    * @default 'required'
    */
   bodyDigest?: 'required' | 'optional'
-  /** Refuse a webhook seen before (by `jti`, else by token + body). @default true */
+  /** Refuse a webhook seen before (by `jti`, else by signed token content + body). @default true */
   replay?: boolean
   /** JWKS client settings for this sender. */
   jwks?: Omit<RemoteKeySetOptions, 'jwksUri' | 'onEvent' | 'allowInsecureHttp'>
