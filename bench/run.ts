@@ -1,71 +1,248 @@
 /**
- * `pnpm bench`: the cost of one full webhook verification against the references it is built from,
- * on keys and tokens made here and a JWKS served on loopback. Never part of `pnpm test`.
+ * `pnpm bench [scenario…]`: hookseal against what users would write instead, and against the limit
+ * the hardware sets. Never part of `pnpm test`. Scenarios: `verify` (1), `http` (2), `stampede`
+ * (3), `memory` (5); none given runs them all. Prints Markdown tables, merges the figures into
+ * `bench/results/latest.json` (and `latest.md`), and redraws `bench/results/verify.svg`.
  */
-import { createHash, generateKeyPairSync, randomUUID, verify } from 'node:crypto'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose'
-import { createVerifier } from '@hookseal/core'
-import { measure } from './measure.js'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { availableParallelism, cpus, loadavg, platform, release, totalmem } from 'node:os'
+import { renderChart } from './lib/chart.js'
+import { formatNumber, markdownTable } from './lib/report.js'
+import { runHttpScenario } from './scenarios/http.js'
+import type { HttpResult, HttpRow } from './scenarios/http.js'
+import { runMemoryScenario } from './scenarios/memory.js'
+import type { MemoryResult } from './scenarios/memory.js'
+import { runStampedeScenario } from './scenarios/stampede.js'
+import type { StampedeResult, StampedeRow } from './scenarios/stampede.js'
+import { runVerifyScenario } from './scenarios/verify.js'
+import type { VerifyResult, VerifyRow } from './scenarios/verify.js'
 
-const ISSUER = 'https://partner.example'
-const AUDIENCE = 'https://receiver.example/webhooks'
-const OPS = Number(process.env.BENCH_OPS ?? 4000)
-
-const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
-const jwks = { keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'bench', alg: 'RS256' }] }
-const body = Buffer.from(JSON.stringify({ type: 'invoice.paid', invoice: 'in_1042', amount: 1200 }))
-const digest = createHash('sha256').update(body).digest('hex')
-
-const server = createServer((_req, res) => res.end(JSON.stringify(jwks)))
-await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-const jwksUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`
-
-// Every verification gets its own token: replay protection is on, as in production.
-console.log(`signing ${OPS} tokens…`)
-const now = Math.floor(Date.now() / 1000)
-const tokens = await Promise.all(
-  Array.from({ length: OPS }, () =>
-    new SignJWT({ request_body_sha256: digest })
-      .setProtectedHeader({ alg: 'RS256', kid: 'bench' })
-      .setIssuer(ISSUER)
-      .setAudience(AUDIENCE)
-      .setIssuedAt(now)
-      .setExpirationTime(now + 600)
-      .setJti(randomUUID())
-      .sign(privateKey),
-  ),
-)
-const at = (i: number) => tokens[i] as string
-
-const verifier = createVerifier({
-  issuers: [{ issuer: ISSUER, jwksUri, audience: AUDIENCE }],
-  allowInsecureHttp: true,
-})
-const localJwks = createLocalJWKSet(jwks)
-const first = at(0).split('.')
-const signingInput = Buffer.from(`${first[0]}.${first[1]}`)
-const signature = Buffer.from(first[2] as string, 'base64url')
-
-const raw = await measure('crypto.verify (RS256, cached KeyObject)', OPS, () =>
-  verify('sha256', signingInput, publicKey, signature),
-)
-const hookseal = await measure('hookseal verifier.verify (full pipeline)', OPS, (i) =>
-  verifier.verify({ method: 'POST', url: '/webhooks', headers: { 'x-signature': at(i) }, body }),
-)
-const jose = await measure('jose.jwtVerify (local JWKS)', OPS, (i) =>
-  jwtVerify(at(i), localJwks, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['RS256'] }),
-)
-server.close()
-
-console.log(`\nNode ${process.version}, ${OPS} operations each, median of 10 batches\n`)
-for (const result of [raw, hookseal, jose]) {
-  const ratio = (result.microsPerOp / raw.microsPerOp).toFixed(2)
-  console.log(
-    `${result.name.padEnd(44)} ${result.microsPerOp.toFixed(1).padStart(8)} µs/op  ${ratio}× crypto.verify`,
-  )
+interface Scenario<Result> {
+  readonly title: string
+  readonly run: (log: (line: string) => void) => Promise<Result>
+  readonly table: (result: Result) => string
 }
+
+const verifyTable = (result: VerifyResult): string =>
+  markdownTable<VerifyRow>(
+    [
+      { title: 'contender', value: (row) => row.name },
+      { title: 'µs/op (median)', align: 'right', value: (row) => row.medianMicros.toFixed(1) },
+      {
+        title: 'p25–p75 µs',
+        align: 'right',
+        value: (row) => `${row.p25Micros.toFixed(1)}–${row.p75Micros.toFixed(1)}`,
+      },
+      { title: 'ops/s', align: 'right', value: (row) => formatNumber(row.opsPerSecond) },
+      {
+        title: `× ${result.reference}`,
+        align: 'right',
+        value: (row) => row.ratio.toFixed(2),
+      },
+      { title: 'what it does', value: (row) => row.note },
+    ],
+    result.rows,
+  ) +
+  `\n\nTarget: ${result.target.name} ≥ ${result.target.ratio.toFixed(2)}× ${result.reference} ` +
+  `throughput: ${result.target.met ? 'met' : 'NOT met'} ` +
+  `(${result.rows.find((row) => row.name === result.target.name)?.ratio.toFixed(2)}×).`
+
+const httpTable = (result: HttpResult): string =>
+  markdownTable<HttpRow>(
+    [
+      { title: 'app', value: (row) => row.name },
+      {
+        title: 'req/s (median)',
+        align: 'right',
+        value: (row) => formatNumber(row.requestsPerSecond),
+      },
+      {
+        title: 'p25–p75 req/s',
+        align: 'right',
+        value: (row) =>
+          `${formatNumber(row.p25RequestsPerSecond)}–${formatNumber(row.p75RequestsPerSecond)}`,
+      },
+      { title: 'p50 ms', align: 'right', value: (row) => String(row.p50Ms) },
+      { title: 'p99 ms', align: 'right', value: (row) => String(row.p99Ms) },
+      {
+        title: 'verified / unverified',
+        align: 'right',
+        value: (row) =>
+          row.ratioToBaseline === undefined
+            ? '—'
+            : `${row.ratioToBaseline.toFixed(2)} (vs ${row.baseline})`,
+      },
+      { title: 'non-2xx', align: 'right', value: (row) => String(row.non2xx + row.errors) },
+    ],
+    result.rows,
+  )
+
+const stampedeTable = (result: StampedeResult): string =>
+  markdownTable<StampedeRow>(
+    [
+      { title: 'library', value: (row) => row.name },
+      { title: 'JWKS fetches', align: 'right', value: (row) => String(row.fetches) },
+      { title: 'drain ms', align: 'right', value: (row) => formatNumber(row.drainMs) },
+      { title: 'accepted', align: 'right', value: (row) => formatNumber(row.accepted) },
+      { title: 'refused', value: (row) => (row.refusal === undefined ? '0' : row.refusal) },
+    ],
+    result.rows,
+  ) +
+  `\n\n${formatNumber(result.concurrent)} verifications at once, right after the sender published ` +
+  `a new key; the JWKS answers after ${result.jwksDelayMs} ms. Target: ` +
+  `${result.target.fetches} fetch for ${result.target.name}: ${result.target.met ? 'met' : 'NOT met'}.`
+
+const memoryTable = (result: MemoryResult): string =>
+  markdownTable<[string, string]>(
+    [
+      { title: 'measure', value: (row) => row[0] },
+      { title: 'value', align: 'right', value: (row) => row[1] },
+    ],
+    [
+      [
+        'verifications (distinct jti, all accepted)',
+        formatNumber(result.verifications - result.refused),
+      ],
+      ['refused', String(result.refused)],
+      [`${result.algorithm} verifications per second`, formatNumber(result.verificationsPerSecond)],
+      ['RSS before (after 1 verification, GC)', `${result.before.rssMiB} MiB`],
+      ['RSS after', `${result.after.rssMiB} MiB`],
+      ['RSS after GC', `${result.afterGc.rssMiB} MiB`],
+      ['heap used before (GC)', `${result.before.heapUsedMiB} MiB`],
+      ['heap used after GC', `${result.afterGc.heapUsedMiB} MiB`],
+      [
+        'external / array buffers after GC',
+        `${result.afterGc.externalMiB} / ${result.afterGc.arrayBuffersMiB} MiB`,
+      ],
+    ],
+  ) +
+  `\n\nRSS every ${formatNumber(result.checkpoints[0]?.verifications ?? 0)}: ` +
+  result.checkpoints.map((point) => `${point.rssMiB}`).join(', ') +
+  ` MiB. Replay store: ${result.replayStore}.`
+
+/** Erases a scenario's result type: the runner only passes the result back to its own table. */
+function scenario<Result>(definition: Scenario<Result>): Scenario<unknown> {
+  return definition as unknown as Scenario<unknown>
+}
+
+const SCENARIOS = {
+  verify: scenario({ title: '1. Verify, in process', run: runVerifyScenario, table: verifyTable }),
+  http: scenario({ title: '2. Verify over HTTP', run: runHttpScenario, table: httpTable }),
+  stampede: scenario({ title: '3. JWKS stampede', run: runStampedeScenario, table: stampedeTable }),
+  memory: scenario({ title: '5. Memory', run: runMemoryScenario, table: memoryTable }),
+}
+type ScenarioName = keyof typeof SCENARIOS
+const NAMES = Object.keys(SCENARIOS) as ScenarioName[]
+const ALIASES: Record<string, ScenarioName> = {
+  '1': 'verify',
+  '2': 'http',
+  '3': 'stampede',
+  '5': 'memory',
+}
+
+const RESULTS = new URL('./results/', import.meta.url)
+const LATEST_JSON = new URL('latest.json', RESULTS)
+const LATEST_MD = new URL('latest.md', RESULTS)
+const CHART = new URL('verify.svg', RESULTS)
+
+interface ScenarioRecord {
+  readonly title: string
+  readonly ranAt: string
+  readonly seconds: number
+  /** 1-minute load average before and after: the machine may have been shared. */
+  readonly loadAverage: { readonly before: number; readonly after: number }
+  readonly table: string
+  readonly result: unknown
+}
+
+interface Latest {
+  machine: Record<string, string | number>
+  command: string
+  scenarios: Partial<Record<ScenarioName, ScenarioRecord>>
+}
+
+function selectScenarios(args: readonly string[]): ScenarioName[] {
+  if (args.length === 0) return NAMES
+  return args.map((arg) => {
+    const name = ALIASES[arg] ?? arg
+    if (!(NAMES as string[]).includes(name)) {
+      console.error(
+        `unknown scenario ${JSON.stringify(arg)}; pick from ${NAMES.join(', ')} (or 1, 2, 3, 5)`,
+      )
+      process.exit(2)
+    }
+    return name as ScenarioName
+  })
+}
+
+function machine(): Record<string, string | number> {
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: availableParallelism(),
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    os: `${platform()} ${release()}`,
+  }
+}
+
+function readLatest(): Latest | undefined {
+  if (!existsSync(LATEST_JSON)) return undefined
+  try {
+    return JSON.parse(readFileSync(LATEST_JSON, 'utf8')) as Latest
+  } catch {
+    return undefined
+  }
+}
+
+const selected = selectScenarios(process.argv.slice(2))
+const startedAt = process.hrtime.bigint()
+const host = machine()
 console.log(
-  `\nhookseal is ${(jose.microsPerOp / hookseal.microsPerOp).toFixed(2)}× faster than jose.jwtVerify`,
+  `hookseal bench: ${selected.join(', ')} on ${host.cpu} (${host.cores} cores), Node ${host.node}\n`,
 )
+
+const latest: Latest = readLatest() ?? { machine: host, command: '', scenarios: {} }
+latest.machine = host
+latest.command = `pnpm bench${process.argv.length > 2 ? ` ${process.argv.slice(2).join(' ')}` : ''}`
+for (const name of selected) {
+  const definition = SCENARIOS[name]
+  console.log(`## ${definition.title}\n`)
+  const before = loadavg()[0] as number
+  const started = process.hrtime.bigint()
+  const result = await definition.run((line) => console.log(`  ${line}`))
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9
+  const table = definition.table(result)
+  console.log(`\n${table}\n\n(${seconds.toFixed(0)} s)\n`)
+  latest.scenarios[name] = {
+    title: definition.title,
+    ranAt: new Date().toISOString(),
+    seconds,
+    loadAverage: { before, after: loadavg()[0] as number },
+    table,
+    result,
+  }
+}
+
+mkdirSync(RESULTS, { recursive: true })
+writeFileSync(LATEST_JSON, `${JSON.stringify(latest, null, 2)}\n`)
+const markdown = NAMES.flatMap((name) => {
+  const record = latest.scenarios[name]
+  return record ? [`### ${record.title}\n\n${record.table}\n`] : []
+})
+writeFileSync(
+  LATEST_MD,
+  `Machine: ${host.cpu}, ${host.cores} cores, ${host.memoryGiB} GiB, Node ${host.node}, ${host.os}.\n\n` +
+    `${markdown.join('\n')}`,
+)
+const chart = renderChart(
+  latest.scenarios.verify?.result as VerifyResult | undefined,
+  latest.scenarios.http?.result as HttpResult | undefined,
+  `${host.cpu}, ${host.cores} cores, Node ${host.node} · pnpm bench · ${new Date().toISOString().slice(0, 10)}`,
+)
+if (chart !== undefined) writeFileSync(CHART, chart)
+const total = Number(process.hrtime.bigint() - startedAt) / 1e9
+console.log(
+  `wrote bench/results/latest.json, latest.md${chart ? ', verify.svg' : ''} (${total.toFixed(0)} s in all)`,
+)
+// Keep-alive sockets of the libraries under test must not hold the process open.
+process.exit(0)
