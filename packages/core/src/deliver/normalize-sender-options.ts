@@ -11,6 +11,7 @@ import { guardedLookup, systemResolve } from './guarded-lookup.js'
 import { createHostAllowList } from './host-allow-list.js'
 import type { HostAllowList } from './host-allow-list.js'
 import { normalizeHeaders } from './normalize-headers.js'
+import { MAX_TIMER_MS, numberOption } from '../lib/number-option.js'
 import type {
   ClientCredentialsOptions,
   DeadLetter,
@@ -44,37 +45,6 @@ export interface NormalizedSenderOptions {
   readonly maxRetryAfter: number
   readonly maxElapsed: number
   readonly maxResponseBytes: number
-}
-
-/** setTimeout fires at once for anything longer, which would turn a long wait into none. */
-const MAX_TIMER_MS = 2 ** 31 - 1
-
-interface NumberRule {
-  readonly integer?: boolean
-  readonly allowZero?: boolean
-  readonly max?: number
-}
-
-function numberOption(
-  name: keyof SenderOptions,
-  value: unknown,
-  fallback: number,
-  rule: NumberRule = {},
-): number {
-  if (value === undefined) return fallback
-  const valid =
-    typeof value === 'number' &&
-    Number.isFinite(value) &&
-    (rule.allowZero === true ? value >= 0 : value > 0) &&
-    (rule.integer !== true || Number.isInteger(value)) &&
-    (rule.max === undefined || value <= rule.max)
-  if (!valid) {
-    const kind = rule.integer === true ? 'integer' : 'number'
-    const sign = rule.allowZero === true ? 'non-negative' : 'positive'
-    const bound = rule.max === undefined ? '' : ` no larger than ${rule.max}`
-    throw new TypeError(`${name} must be a ${sign} finite ${kind}${bound}`)
-  }
-  return value
 }
 
 function isCertificate(value: unknown): boolean {

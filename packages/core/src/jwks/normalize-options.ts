@@ -2,6 +2,7 @@ import type { FreshnessBounds } from './cache-control.js'
 import type { FetchJwksOptions } from './fetch-jwks.js'
 import type { KeySetEvent, RemoteKeySetOptions } from './types.js'
 import { parseSecureUrl } from '../lib/parse-secure-url.js'
+import { MAX_TIMER_MS, numberOption } from '../lib/number-option.js'
 
 /** Options after validation, with every default filled in. */
 export interface NormalizedRemoteKeySetOptions {
@@ -14,37 +15,6 @@ export interface NormalizedRemoteKeySetOptions {
   readonly maxBackoff: number
   readonly staleWindow: number
   readonly onEvent: ((event: KeySetEvent) => void) | undefined
-}
-
-/** setTimeout fires at once for anything longer, which would turn a long timeout into none. */
-const MAX_TIMER_MS = 2 ** 31 - 1
-
-interface NumberRule {
-  readonly integer?: boolean
-  readonly allowZero?: boolean
-  readonly max?: number
-}
-
-function numberOption(
-  name: keyof RemoteKeySetOptions,
-  value: unknown,
-  fallback: number,
-  rule: NumberRule = {},
-): number {
-  if (value === undefined) return fallback
-  const valid =
-    typeof value === 'number' &&
-    Number.isFinite(value) &&
-    (rule.allowZero === true ? value >= 0 : value > 0) &&
-    (rule.integer !== true || Number.isInteger(value)) &&
-    (rule.max === undefined || value <= rule.max)
-  if (!valid) {
-    const kind = rule.integer === true ? 'integer' : 'number'
-    const sign = rule.allowZero === true ? 'non-negative' : 'positive'
-    const bound = rule.max === undefined ? '' : ` no larger than ${rule.max}`
-    throw new TypeError(`${name} must be a ${sign} finite ${kind}${bound}`)
-  }
-  return value
 }
 
 function isCertificate(value: unknown): boolean {
