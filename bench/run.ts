@@ -1,13 +1,15 @@
 /**
  * `pnpm bench [scenario…]`: hookseal against what users would write instead, and against the limit
  * the hardware sets. Never part of `pnpm test`. Scenarios: `verify` (1), `http` (2), `stampede`
- * (3), `memory` (5); none given runs them all. Prints Markdown tables, merges the figures into
+ * (3), `delivery` (4), `memory` (5); none given runs them all. Prints Markdown tables, merges the figures into
  * `bench/results/latest.json` (and `latest.md`), and redraws `bench/results/verify.svg`.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism, cpus, loadavg, platform, release, totalmem } from 'node:os'
 import { renderChart } from './lib/chart.js'
 import { formatNumber, markdownTable } from './lib/report.js'
+import { runDeliveryScenario } from './scenarios/delivery.js'
+import type { DeliveryResult, DeliveryRow } from './scenarios/delivery.js'
 import { runHttpScenario } from './scenarios/http.js'
 import type { HttpResult, HttpRow } from './scenarios/http.js'
 import { runMemoryScenario } from './scenarios/memory.js'
@@ -92,6 +94,39 @@ const stampedeTable = (result: StampedeResult): string =>
   `a new key; the JWKS answers after ${result.jwksDelayMs} ms. Target: ` +
   `${result.target.fetches} fetch for ${result.target.name}: ${result.target.met ? 'met' : 'NOT met'}.`
 
+const deliveryTable = (result: DeliveryResult): string =>
+  markdownTable<DeliveryRow>(
+    [
+      { title: 'alg', value: (row) => row.alg },
+      { title: 'path', value: (row) => row.name },
+      { title: 'connection', value: (row) => row.connection ?? '— (signing only)' },
+      { title: 'ops/s (median)', align: 'right', value: (row) => formatNumber(row.opsPerSecond) },
+      {
+        title: 'p25–p75 ops/s',
+        align: 'right',
+        value: (row) => `${formatNumber(row.p25OpsPerSecond)}–${formatNumber(row.p75OpsPerSecond)}`,
+      },
+      { title: '× raw crypto.sign', align: 'right', value: (row) => row.ratioToRawSign.toFixed(2) },
+      {
+        title: 'TCP connections / request',
+        align: 'right',
+        value: (row) =>
+          row.connectionsPerRequest === undefined ? '—' : row.connectionsPerRequest.toFixed(3),
+      },
+      { title: 'errors', align: 'right', value: (row) => String(row.errors) },
+    ],
+    result.rows,
+  ) +
+  `\n\n${result.bodyBytes} B JSON body, ${result.concurrency} deliveries in flight (signing rows: ` +
+  `one at a time), ${result.rounds} interleaved rounds of ${result.roundSeconds} s; receiver: ` +
+  `node:http answering 204 in its own process on 127.0.0.1. Keep-alive: createSender ` +
+  `${result.senderKeepAlive ? 'reuses connections' : 'does not reuse connections (a new TCP connection per delivery)'}; ` +
+  `its throughput is ` +
+  (Object.entries(result.senderToKeepAlive) as [string, number][])
+    .map(([alg, ratio]) => `${ratio.toFixed(2)}× (${alg})`)
+    .join(' and ') +
+  ` that of the same signed request over a keep-alive agent.`
+
 const memoryTable = (result: MemoryResult): string =>
   markdownTable<[string, string]>(
     [
@@ -129,6 +164,7 @@ const SCENARIOS = {
   verify: scenario({ title: '1. Verify, in process', run: runVerifyScenario, table: verifyTable }),
   http: scenario({ title: '2. Verify over HTTP', run: runHttpScenario, table: httpTable }),
   stampede: scenario({ title: '3. JWKS stampede', run: runStampedeScenario, table: stampedeTable }),
+  delivery: scenario({ title: '4. Delivery', run: runDeliveryScenario, table: deliveryTable }),
   memory: scenario({ title: '5. Memory', run: runMemoryScenario, table: memoryTable }),
 }
 type ScenarioName = keyof typeof SCENARIOS
@@ -137,6 +173,7 @@ const ALIASES: Record<string, ScenarioName> = {
   '1': 'verify',
   '2': 'http',
   '3': 'stampede',
+  '4': 'delivery',
   '5': 'memory',
 }
 
@@ -167,7 +204,7 @@ function selectScenarios(args: readonly string[]): ScenarioName[] {
     const name = ALIASES[arg] ?? arg
     if (!(NAMES as string[]).includes(name)) {
       console.error(
-        `unknown scenario ${JSON.stringify(arg)}; pick from ${NAMES.join(', ')} (or 1, 2, 3, 5)`,
+        `unknown scenario ${JSON.stringify(arg)}; pick from ${NAMES.join(', ')} (or 1, 2, 3, 4, 5)`,
       )
       process.exit(2)
     }
