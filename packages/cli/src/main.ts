@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url'
 import * as jwks from './commands/jwks.js'
 import * as keygen from './commands/keygen.js'
 import * as listen from './commands/listen.js'
+import * as send from './commands/send.js'
 import * as sign from './commands/sign.js'
 import * as verify from './commands/verify.js'
 import { print } from './output.js'
@@ -12,7 +13,7 @@ interface Command {
   run(args: string[]): Promise<number>
 }
 
-const COMMANDS: Readonly<Record<string, Command>> = { keygen, jwks, listen, sign, verify }
+const COMMANDS: Readonly<Record<string, Command>> = { keygen, jwks, listen, send, sign, verify }
 
 const HELP = `Usage: hookseal <command> [options]
 
@@ -21,6 +22,7 @@ Commands:
   jwks     print the public JWKS of key files
   sign     sign a body file and print the headers or a curl command
   verify   verify a webhook token; --explain shows every step
+  send     sign and deliver a body file with retries, showing each attempt
   listen   run a local receiver that prints each webhook with its verdict
 
 Run "hookseal <command> --help" for a command's options and an example.
