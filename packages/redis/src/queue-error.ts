@@ -1,0 +1,36 @@
+/** Why a durable-delivery operation failed. */
+export type DeliveryQueueErrorCode =
+  /** Redis did not take the delivery within `enqueueTimeout`, or refused it: nothing is promised. */
+  'ERR_QUEUE_UNAVAILABLE'
+
+/**
+ * `send` (or `replayDeadLetter`) could not reach Redis in time. The delivery may or may not have
+ * been stored: calling `send` again with the same `webhookId` is safe, the queue keeps one job per
+ * id and receivers de-duplicate by `Webhook-Id`.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await queued.send({ url, body, webhookId: event.id })
+ * } catch (err) {
+ *   if (err instanceof DeliveryQueueError) return reply(503) // let the caller retry later
+ *   throw err
+ * }
+ * ```
+ */
+export class DeliveryQueueError extends Error {
+  readonly code: DeliveryQueueErrorCode
+  /** The event's id, when one was known. */
+  readonly webhookId: string | undefined
+
+  constructor(
+    code: DeliveryQueueErrorCode,
+    message: string,
+    details: { webhookId?: string | undefined; cause?: unknown } = {},
+  ) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause })
+    this.name = new.target.name
+    this.code = code
+    this.webhookId = details.webhookId
+  }
+}

@@ -1,0 +1,206 @@
+import type { Delivery } from '@hookseal/core'
+import { Queue } from 'bullmq'
+import type { ConnectionOptions } from 'bullmq'
+import {
+  deadLetterKeys,
+  getDeadLetter,
+  listDeadLetters,
+  removeDeadLetter,
+} from './dead-letter-store.js'
+import type { StoredDeadLetter } from './dead-letter-store.js'
+import {
+  checkConnection,
+  checkQueueName,
+  DEFAULT_QUEUE_NAME,
+  DELIVERY_JOB_NAME,
+  encodeDelivery,
+  jobIdOf,
+  positiveInteger,
+} from './queue-job.js'
+import type { QueuedDeliveryData } from './queue-job.js'
+import { withQueueTimeout } from './queue-timeout.js'
+
+export interface QueuedSenderOptions {
+  /**
+   * Where the queue lives: ioredis options (`{ host, port }`) or an ioredis client, as BullMQ takes
+   * them. A client passed here is shared, and left open by `close`.
+   */
+  connection: ConnectionOptions
+  /** The BullMQ queue; the workers must use the same one. @default 'hookseal-deliveries' */
+  queueName?: string
+  /**
+   * Longest wait for Redis to store a delivery (or to answer a dead-letter call), in ms; past it
+   * the call rejects with `ERR_QUEUE_UNAVAILABLE`. @default 5000
+   */
+  enqueueTimeout?: number
+  /** Receives the queue's connection errors (otherwise ignored: `send` reports its own). */
+  onError?: (error: Error) => void
+}
+
+/** Enqueues webhooks for delivery by workers; made by `createQueuedSender`. */
+export interface QueuedSender {
+  /**
+   * Stores one delivery in Redis, to be signed and sent by a worker. Resolves once Redis holds it,
+   * with its `webhookId` (a fresh UUID when the delivery named none). Sending the same `webhookId`
+   * again while its job is pending keeps one job. Rejects with a `TypeError` for a malformed
+   * delivery, and with a `DeliveryQueueError` when Redis did not store it within `enqueueTimeout`.
+   */
+  send(delivery: Delivery): Promise<{ webhookId: string }>
+  /** The dead letters, oldest first. @default offset 0, limit 100 */
+  listDeadLetters(options?: { offset?: number; limit?: number }): Promise<StoredDeadLetter[]>
+  /** One webhook's dead letter, if it has one. */
+  getDeadLetter(webhookId: string): Promise<StoredDeadLetter | undefined>
+  /**
+   * Enqueues a dead letter's delivery again, with the same `webhookId`, and then removes the letter.
+   * Resolves to false when there is no letter for that id.
+   */
+  replayDeadLetter(webhookId: string): Promise<boolean>
+  /** Deletes one webhook's dead letter without sending it; false when there was none. */
+  deleteDeadLetter(webhookId: string): Promise<boolean>
+  /** Closes the queue's connection (not a client passed as `connection`). */
+  close(): Promise<void>
+}
+
+/**
+ * Creates a sender that persists webhooks in a BullMQ queue on Redis instead of retrying in memory.
+ *
+ * `send` resolves once the event (URL, method, body, headers, audience) and its `Webhook-Id` are in
+ * Redis; workers made by `createDeliveryWorker`, in this process or any other, sign a fresh token
+ * for every attempt and deliver with core's sender. The job id is the `webhookId`, so enqueuing one
+ * event twice keeps one job; a delivery whose retries ran out becomes a dead letter, listed and
+ * replayed from here.
+ *
+ * @param options The Redis connection and the queue; checked here, once.
+ * @throws TypeError when an option is invalid.
+ *
+ * @example
+ * ```ts
+ * const queued = createQueuedSender({ connection: { host: 'redis.internal', port: 6379 } })
+ * const { webhookId } = await queued.send({
+ *   url: 'https://hooks.customer.example/webhooks',
+ *   body: JSON.stringify({ type: 'invoice.paid', invoice: 'in_1042' }),
+ *   webhookId: 'evt_1042',
+ * })
+ * // later, by hand or from an admin endpoint
+ * for (const letter of await queued.listDeadLetters()) console.log(letter.webhookId, letter.reason)
+ * await queued.replayDeadLetter('evt_1042')
+ * await queued.close()
+ * ```
+ */
+export function createQueuedSender(options: QueuedSenderOptions): QueuedSender {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('createQueuedSender needs an options object')
+  }
+  const connection = checkConnection(options.connection)
+  const queueName = checkQueueName(options.queueName ?? DEFAULT_QUEUE_NAME)
+  const enqueueTimeout = positiveInteger('enqueueTimeout', options.enqueueTimeout, 5000)
+  const { onError } = options
+  if (onError !== undefined && typeof onError !== 'function') {
+    throw new TypeError('onError must be a function')
+  }
+
+  const queue = new Queue<QueuedDeliveryData>(queueName, { connection })
+  queue.on('error', (error) => {
+    try {
+      onError?.(error)
+    } catch {
+      // A faulty listener must not crash the process.
+    }
+  })
+  const keys = deadLetterKeys((type) => queue.toKey(type))
+  let closed = false
+
+  function open(): void {
+    if (closed) throw new Error('the queued sender is closed')
+  }
+
+  async function enqueue(data: QueuedDeliveryData): Promise<void> {
+    await queue.add(DELIVERY_JOB_NAME, data, {
+      jobId: jobIdOf(data.webhookId),
+      // Retries happen inside the worker's sender; a BullMQ retry would repeat all of them.
+      attempts: 1,
+      removeOnComplete: true,
+      removeOnFail: false,
+    })
+  }
+
+  async function send(delivery: Delivery): Promise<{ webhookId: string }> {
+    open()
+    const data = encodeDelivery(delivery)
+    const { webhookId } = data
+    await withQueueTimeout(
+      enqueue(data),
+      enqueueTimeout,
+      `webhook ${webhookId} was not queued`,
+      webhookId,
+    )
+    return { webhookId }
+  }
+
+  async function replay(webhookId: string): Promise<boolean> {
+    const client = await queue.client
+    const letter = await getDeadLetter(client, keys, webhookId)
+    if (letter === undefined) return false
+    const existing = await queue.getJob(jobIdOf(webhookId))
+    if (existing !== undefined) {
+      const state = await existing.getState()
+      // A finished job would make BullMQ ignore the new one with the same id.
+      if (state === 'failed' || state === 'completed') await existing.remove()
+    }
+    await enqueue(encodeDelivery(letter.delivery))
+    // Removed only once queued again: a crash in between leaves both, never neither.
+    await removeDeadLetter(client, keys, webhookId)
+    return true
+  }
+
+  return Object.freeze({
+    send,
+    async listDeadLetters({ offset = 0, limit = 100 } = {}) {
+      open()
+      if (!Number.isSafeInteger(offset) || offset < 0) {
+        throw new TypeError('offset must be a non-negative integer')
+      }
+      positiveInteger('limit', limit, 100)
+      return withQueueTimeout(
+        queue.client.then((client) => listDeadLetters(client, keys, offset, limit)),
+        enqueueTimeout,
+        'dead letters were not listed',
+      )
+    },
+    async getDeadLetter(webhookId: string) {
+      open()
+      return withQueueTimeout(
+        queue.client.then((client) => getDeadLetter(client, keys, webhookId)),
+        enqueueTimeout,
+        'the dead letter was not read',
+        webhookId,
+      )
+    },
+    async replayDeadLetter(webhookId: string) {
+      open()
+      return withQueueTimeout(
+        replay(webhookId),
+        enqueueTimeout,
+        `dead letter ${webhookId} was not replayed`,
+        webhookId,
+      )
+    },
+    async deleteDeadLetter(webhookId: string) {
+      open()
+      return withQueueTimeout(
+        queue.client.then((client) => removeDeadLetter(client, keys, webhookId)),
+        enqueueTimeout,
+        'the dead letter was not deleted',
+        webhookId,
+      )
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      // quit() waits for a Redis that may be gone: past the timeout, drop the connection.
+      await withQueueTimeout(queue.close(), enqueueTimeout, 'close').catch(async () => {
+        await withQueueTimeout(queue.disconnect(), enqueueTimeout, 'close').catch(() => {})
+      })
+    },
+  })
+}

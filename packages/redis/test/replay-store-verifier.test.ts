@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Redis } from 'ioredis'
+import { createVerifier, RetryableWebhookError, WebhookError } from '@hookseal/core'
+import type { ReplayStore, Verifier, VerifierOptions, WebhookRequest } from '@hookseal/core'
+import { createRedisReplayStore } from '../src/index.js'
+import type { RedisReplayStoreEvent } from '../src/index.js'
+import { startTestRedis } from './helpers/redis-server.js'
+import type { TestRedis } from './helpers/redis-server.js'
+import { startJwksServer } from '../../core/test/helpers/jwks-server.js'
+import type { JwksServer } from '../../core/test/helpers/jwks-server.js'
+import {
+  generateTestKey,
+  jwksOf,
+  signToken,
+  webhookClaims,
+} from '../../core/test/helpers/test-keys.js'
+
+const ISSUER = 'https://sender.example'
+const AUDIENCE = 'https://receiver.example/webhooks'
+const BODY = '{"type":"invoice.paid"}'
+const key = generateTestKey('ES256')
+
+let redis: TestRedis
+let jwks: JwksServer
+
+beforeAll(async () => {
+  ;[redis, jwks] = await Promise.all([startTestRedis(), startJwksServer(jwksOf(key))])
+})
+
+afterAll(() => Promise.all([redis.stop(), jwks.close()]))
+
+function verifierWith(replayStore: ReplayStore, options: Partial<VerifierOptions> = {}): Verifier {
+  return createVerifier({
+    issuers: [{ issuer: ISSUER, jwksUri: jwks.url, audience: AUDIENCE, algorithms: ['ES256'] }],
+    allowInsecureHttp: true,
+    replayStore,
+    ...options,
+  })
+}
+
+function request(token: string): WebhookRequest {
+  return {
+    method: 'POST',
+    url: '/webhooks',
+    headers: { 'x-signature': token },
+    body: Buffer.from(BODY),
+  }
+}
+
+const newToken = (): Promise<string> =>
+  signToken({ key, claims: webhookClaims(ISSUER, AUDIENCE, BODY) })
+
+describe('two verifiers sharing Redis', () => {
+  it('accept each of 200 tokens exactly once when both receive it at the same moment', async () => {
+    // Each instance has its own connection and its own store object, as separate processes would.
+    const instances = [redis.client(), redis.client()].map((client) =>
+      verifierWith(createRedisReplayStore({ client, prefix: 'pair:' })),
+    )
+    const tokens = await Promise.all(Array.from({ length: 202 }, newToken))
+    // Warm both JWKS caches so the rounds race on the replay store, not on the key fetch.
+    await Promise.all(instances.map((v, i) => v.verify(request(tokens[i]!))))
+
+    const rounds = await Promise.all(
+      tokens.slice(2).map(async (token, round) => {
+        const order = round % 2 === 0 ? instances : [...instances].reverse()
+        return Promise.allSettled(order.map((verifier) => verifier.verify(request(token))))
+      }),
+    )
+    for (const outcomes of rounds) {
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1)
+      const refused = outcomes.find((o) => o.status === 'rejected')
+      expect(refused?.reason).toBeInstanceOf(WebhookError)
+      expect(refused?.reason).toMatchObject({ code: 'ERR_REPLAY' })
+    }
+    expect(rounds).toHaveLength(200)
+    // One key per token, each expiring with it.
+    expect(await redis.client().keys('pair:*')).toHaveLength(202)
+  })
+
+  it('refuses a replay at one instance of a webhook the other accepted earlier', async () => {
+    const [first, second] = [redis.client(), redis.client()].map((client) =>
+      verifierWith(createRedisReplayStore({ client, prefix: 'later:' })),
+    )
+    const token = await newToken()
+    await expect(first!.verify(request(token))).resolves.toMatchObject({ issuer: ISSUER })
+    await expect(second!.verify(request(token))).rejects.toMatchObject({ code: 'ERR_REPLAY' })
+  })
+})
+
+describe('Redis down', () => {
+  // A server of its own, killed in these tests, with clients set up as the README recommends.
+  let doomed: TestRedis
+  let failFast: Redis
+  let queueing: Redis
+
+  beforeAll(async () => {
+    doomed = await startTestRedis()
+    failFast = new Redis(doomed.port, '127.0.0.1', {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      lazyConnect: true,
+    })
+    // The ioredis defaults plus endless retries: commands wait in the offline queue forever.
+    queueing = new Redis(doomed.port, '127.0.0.1', {
+      maxRetriesPerRequest: null,
+      lazyConnect: true,
+    })
+    failFast.on('error', () => {})
+    queueing.on('error', () => {})
+    await Promise.all([failFast.connect(), queueing.connect()])
+    await doomed.kill()
+  })
+
+  afterAll(async () => {
+    failFast.disconnect()
+    queueing.disconnect()
+    await doomed.stop()
+  })
+
+  it.each([
+    ['a fail-fast client', () => failFast],
+    ['a client that queues commands while offline', () => queueing],
+  ])('answers 503 ERR_REPLAY_STORE_UNAVAILABLE within the timeout with %s', async (_, client) => {
+    const verifier = verifierWith(createRedisReplayStore({ client: client(), timeout: 300 }))
+    const started = Date.now()
+    const error = await verifier.verify(request(await newToken())).catch((e: unknown) => e)
+    const waited = Date.now() - started
+    expect(error).toBeInstanceOf(RetryableWebhookError)
+    expect(error).toMatchObject({ code: 'ERR_REPLAY_STORE_UNAVAILABLE', status: 503 })
+    expect((error as RetryableWebhookError).retryAfter).toBeGreaterThan(0)
+    expect(waited).toBeLessThan(300 + 500)
+  })
+
+  it('with failOpen accepts the webhook and reports the outage', async () => {
+    const events: RedisReplayStoreEvent[] = []
+    const verifier = verifierWith(
+      createRedisReplayStore({
+        client: queueing,
+        timeout: 200,
+        failOpen: true,
+        onEvent: (event) => events.push(event),
+      }),
+    )
+    const started = Date.now()
+    await expect(verifier.verify(request(await newToken()))).resolves.toMatchObject({
+      issuer: ISSUER,
+    })
+    expect(Date.now() - started).toBeLessThan(200 + 500)
+    expect(events).toMatchObject([
+      { type: 'replay-store-unavailable', reason: 'timeout', accepted: true },
+    ])
+
+    const fast = verifierWith(
+      createRedisReplayStore({
+        client: failFast,
+        failOpen: true,
+        onEvent: (event) => events.push(event),
+      }),
+    )
+    await expect(fast.verify(request(await newToken()))).resolves.toBeDefined()
+    expect(events[1]).toMatchObject({ type: 'replay-store-unavailable', accepted: true })
+  })
+})
