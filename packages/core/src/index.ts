@@ -16,6 +16,7 @@ export { SUPPORTED_ALGORITHMS } from './lib/algorithms.js'
 export { loadKeySet } from './sign/load-key-set.js'
 export { createSigner } from './sign/create-signer.js'
 export { createSender } from './deliver/create-sender.js'
+export { prepareDelivery } from './deliver/prepare-delivery.js'
 export { DeliveryAttemptError, DeliveryError } from './deliver/delivery-error.js'
 
 export type { WebhookErrorCode, WebhookErrorStatus } from './errors/status-table.js'
@@ -60,6 +61,7 @@ export type {
 } from './sign/key-set-types.js'
 export type { DeliveryAttemptErrorCode, DeliveryErrorCode } from './deliver/delivery-error.js'
 export type { ResolveHost } from './deliver/guarded-lookup.js'
+export type { PreparedDelivery } from './deliver/prepare-delivery.js'
 export type {
   ClientCredentialsOptions,
   DeadLetter,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { prepareDelivery } from '@hookseal/core'
 import type { Delivery } from '@hookseal/core'
 import type { ConnectionOptions } from 'bullmq'
 
@@ -23,8 +23,6 @@ export interface QueuedDeliveryData {
   readonly enqueuedAt: number
 }
 
-/** Printable ASCII without spaces, as core's sender asks of `webhookId`. */
-const WEBHOOK_ID = /^[\x21-\x7e]{1,256}$/
 /** Ids BullMQ takes as custom job ids as they are. */
 const PLAIN_JOB_ID = /^[A-Za-z0-9._~-]+$/
 
@@ -65,53 +63,28 @@ export function positiveInteger(name: string, value: unknown, fallback: number):
   return value
 }
 
-function checkHeaders(headers: unknown): Record<string, string> {
-  if (headers === undefined) return {}
-  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) {
-    throw new TypeError('headers must be an object of strings')
-  }
-  const out: Record<string, string> = {}
-  for (const [name, value] of Object.entries(headers)) {
-    if (typeof value !== 'string') throw new TypeError(`header ${name} must be a string`)
-    out[name] = value
-  }
-  return out
-}
-
 /**
- * Turns a delivery into job data, with a fresh `webhookId` when it has none. The worker's sender
- * applies the full checks (URL policy, header rules); this refuses what cannot be stored.
+ * Turns a delivery into job data, with a fresh `webhookId` when it has none. Core's
+ * `prepareDelivery` checks its shape exactly as the worker's sender will, so that a delivery the
+ * sender would refuse is refused here, before it is stored; the URL must also be absolute.
  *
- * @throws TypeError for a delivery that is not an object, a relative or malformed URL, a method
- *   other than POST or PUT, a body that is neither a string nor bytes, non-string headers, an empty
- *   audience, or a malformed `webhookId`.
+ * @throws TypeError for a delivery core's sender refuses, or a relative or malformed URL.
  */
 export function encodeDelivery(delivery: Delivery, now = Date.now()): QueuedDeliveryData {
-  if (typeof delivery !== 'object' || delivery === null) {
-    throw new TypeError('send needs a delivery object')
-  }
-  const { url, method = 'POST', body, audience, webhookId = randomUUID() } = delivery
+  const prepared = prepareDelivery(delivery)
+  const { url } = prepared
   let href: string
   if (url instanceof URL) href = url.href
-  else if (typeof url === 'string' && URL.canParse(url)) href = new URL(url).href
+  else if (URL.canParse(url)) href = new URL(url).href
   else throw new TypeError('url must be an absolute URL')
-  if (method !== 'POST' && method !== 'PUT') throw new TypeError("method must be 'POST' or 'PUT'")
-  if (typeof body !== 'string' && !(body instanceof Uint8Array)) {
-    throw new TypeError('body must be a string, a Buffer or a Uint8Array')
-  }
-  if (audience !== undefined && (typeof audience !== 'string' || audience === '')) {
-    throw new TypeError('audience must be a non-empty string')
-  }
-  if (typeof webhookId !== 'string' || !WEBHOOK_ID.test(webhookId)) {
-    throw new TypeError('webhookId must be 1 to 256 printable ASCII characters without spaces')
-  }
+  const { method, body, headers, audience, webhookId } = prepared.record(href)
   return {
     v: 1,
     url: href,
     method,
     body: typeof body === 'string' ? body : Buffer.from(body).toString('base64'),
     bodyEncoding: typeof body === 'string' ? 'utf8' : 'base64',
-    headers: checkHeaders(delivery.headers),
+    headers: { ...headers },
     ...(audience === undefined ? {} : { audience }),
     webhookId,
     enqueuedAt: now,
