@@ -4,6 +4,7 @@ import { loadSigningKey } from '../load-signing-key.js'
 import { dim, green, print, printJson, red } from '../output.js'
 import { integerFlag, parseFlags, required } from '../parse-flags.js'
 import { readInput } from '../read-input.js'
+import { signingTarget } from '../signing-target.js'
 import { EXIT, UsageError } from '../usage-error.js'
 
 export const help = `Usage: hookseal send --key <file> --issuer <iss> --url <url> --body <file> [options]
@@ -109,13 +110,7 @@ export async function run(args: string[]): Promise<number> {
     json: { type: 'boolean', default: false },
   })
   if (values.help) return (print(help), EXIT.ok)
-  const url = required(values.url, 'url')
-  if (!/^https?:\/\//i.test(url) || !URL.canParse(url)) {
-    throw new UsageError(`--url must be an absolute http(s) URL (got ${url})`)
-  }
-  const method = values.method.toUpperCase()
-  if (method !== 'POST' && method !== 'PUT') throw new UsageError('--method must be POST or PUT')
-  const issuer = required(values.issuer, 'issuer')
+  const { url, method, issuer } = signingTarget(values)
   const headers = parseHeaders(values.header)
   const maxAttempts = integerFlag(values['max-attempts'], 'max-attempts', 1)
   const timeout = integerFlag(values.timeout, 'timeout', 1)
