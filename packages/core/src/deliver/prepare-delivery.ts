@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { isWebhookId } from '../sign/webhook-id.js'
 import { normalizeHeaders } from './normalize-headers.js'
 import type { DeadLetter, Delivery } from './types.js'
 
@@ -13,9 +14,6 @@ export interface PreparedDelivery {
   /** The delivery as a dead letter holds it, ready to be sent again. */
   readonly record: (url: string) => DeadLetter['delivery']
 }
-
-/** Printable ASCII without spaces, as the `Signer` contract asks of `webhookId`. */
-const WEBHOOK_ID = /^[\x21-\x7e]{1,256}$/
 
 /**
  * Checks one delivery's shape and fixes its body: a byte body is copied, so that a caller reusing
@@ -46,7 +44,7 @@ export function prepareDelivery(delivery: Delivery): PreparedDelivery {
   if (audience !== undefined && (typeof audience !== 'string' || audience === '')) {
     throw new TypeError('audience must be a non-empty string')
   }
-  if (typeof webhookId !== 'string' || !WEBHOOK_ID.test(webhookId)) {
+  if (!isWebhookId(webhookId)) {
     throw new TypeError('webhookId must be 1 to 256 printable ASCII characters without spaces')
   }
   const headers = normalizeHeaders(delivery.headers, 'headers')

@@ -4,6 +4,7 @@ import { activeKeyOf } from './signing-key-registry.js'
 import type { SigningKeySet } from './key-set-types.js'
 import { requestTarget } from './request-target.js'
 import type { SignedWebhookHeaders, Signer, SignWebhookRequest } from './types.js'
+import { isWebhookId } from './webhook-id.js'
 
 /** Options of {@link createSigner}. */
 export interface CreateSignerOptions {
@@ -18,9 +19,6 @@ export interface CreateSignerOptions {
    */
   expiresIn?: number
 }
-
-/** Printable ASCII without spaces: safe as a header value and as a receiver's de-duplication key. */
-const WEBHOOK_ID = /^[\x21-\x7e]{1,256}$/
 
 const fail = failWith('createSigner')
 const refuse = failWith('sign')
@@ -80,7 +78,7 @@ export function createSigner(options: CreateSignerOptions): Signer {
     if (audience !== undefined && (typeof audience !== 'string' || audience === '')) {
       refuse('audience must be a non-empty string')
     }
-    if (typeof webhookId !== 'string' || !WEBHOOK_ID.test(webhookId)) {
+    if (!isWebhookId(webhookId)) {
       refuse('webhookId must be 1 to 256 printable ASCII characters without spaces')
     }
 
