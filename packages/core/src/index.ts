@@ -5,7 +5,11 @@ export { createWebhookRoute } from './http/create-webhook-route.js'
 export { bodyTooLarge, readRawBody, rawBodyUnavailable } from './http/read-raw-body.js'
 export { problemResponse } from './http/problem-response.js'
 export { jwksResponder } from './http/jwks-response.js'
-export { checkSenderPublication, DEFAULT_JWKS_PATH } from './http/sender-publication.js'
+export {
+  checkJwksPath,
+  checkSenderPublication,
+  DEFAULT_JWKS_PATH,
+} from './http/sender-publication.js'
 export {
   WebhookError,
   RetryableWebhookError,

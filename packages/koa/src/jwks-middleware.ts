@@ -1,7 +1,6 @@
-import { jwksResponder } from '@hookseal/core'
+import { checkJwksPath, jwksResponder } from '@hookseal/core'
 import type { JwksResponseOptions, SigningKeySet } from '@hookseal/core'
 import type { DefaultContext, DefaultState, ExtendableContext, Middleware, Next } from 'koa'
-import { jwksPath } from './lib/jwks-path.js'
 import { respondWithJwks } from './lib/respond-with-jwks.js'
 
 /** Options of {@link jwksMiddleware}. */
@@ -33,7 +32,7 @@ export function jwksMiddleware<StateT = DefaultState, ContextT = DefaultContext>
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('jwksMiddleware: options must be an object')
   }
-  const path = jwksPath(options.path, 'jwksMiddleware')
+  const path = checkJwksPath(options.path, 'jwksMiddleware')
   const render = jwksResponder(keys, { maxAge: options.maxAge })
 
   // Typed on Koa's base context, so that it fits apps with any state and context.

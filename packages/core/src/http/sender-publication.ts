@@ -32,12 +32,20 @@ export function checkSenderPublication(
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`${caller}: options must be an object`)
   }
-  const { sender, path = DEFAULT_JWKS_PATH } = options
-  if (typeof sender?.send !== 'function') {
+  if (typeof options.sender?.send !== 'function') {
     throw new TypeError(`${caller}: sender must be a sender from createSender`)
   }
+  return { ...options, path: checkJwksPath(options.path, caller) }
+}
+
+/**
+ * The JWKS route option, checked: `DEFAULT_JWKS_PATH` when absent, else a path starting with `/`.
+ * `caller` names the adapter function in the `TypeError`.
+ */
+export function checkJwksPath(path: unknown, caller: string): string {
+  if (path === undefined) return DEFAULT_JWKS_PATH
   if (typeof path !== 'string' || !path.startsWith('/')) {
     throw new TypeError(`${caller}: path must be a string starting with '/'`)
   }
-  return { ...options, path }
+  return path
 }
