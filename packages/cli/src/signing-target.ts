@@ -6,6 +6,8 @@ export interface SigningTarget {
   url: string
   method: 'POST' | 'PUT'
   issuer: string
+  /** `--audience` and `--webhook-id`, present only when given. */
+  extras: { audience?: string; webhookId?: string }
 }
 
 /** Checks `--url`, `--method` and `--issuer`, exiting with a usage error on a bad one. */
@@ -13,6 +15,8 @@ export function signingTarget(values: {
   url?: string | undefined
   method: string
   issuer?: string | undefined
+  audience?: string | undefined
+  'webhook-id'?: string | undefined
 }): SigningTarget {
   const url = required(values.url, 'url')
   if (!/^https?:\/\//i.test(url) || !URL.canParse(url)) {
@@ -20,5 +24,9 @@ export function signingTarget(values: {
   }
   const method = values.method.toUpperCase()
   if (method !== 'POST' && method !== 'PUT') throw new UsageError('--method must be POST or PUT')
-  return { url, method, issuer: required(values.issuer, 'issuer') }
+  const extras = {
+    ...(values.audience ? { audience: values.audience } : {}),
+    ...(values['webhook-id'] ? { webhookId: values['webhook-id'] } : {}),
+  }
+  return { url, method, issuer: required(values.issuer, 'issuer'), extras }
 }

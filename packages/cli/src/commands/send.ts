@@ -110,7 +110,7 @@ export async function run(args: string[]): Promise<number> {
     json: { type: 'boolean', default: false },
   })
   if (values.help) return (print(help), EXIT.ok)
-  const { url, method, issuer } = signingTarget(values)
+  const { url, method, issuer, extras } = signingTarget(values)
   const headers = parseHeaders(values.header)
   const maxAttempts = integerFlag(values['max-attempts'], 'max-attempts', 1)
   const timeout = integerFlag(values.timeout, 'timeout', 1)
@@ -148,8 +148,7 @@ export async function run(args: string[]): Promise<number> {
       method,
       body,
       headers,
-      ...(values.audience ? { audience: values.audience } : {}),
-      ...(values['webhook-id'] ? { webhookId: values['webhook-id'] } : {}),
+      ...extras,
     })
   } catch (cause) {
     if (cause instanceof DeliveryError && cause.code === 'ERR_DELIVERY_FAILED') {

@@ -45,7 +45,7 @@ export async function run(args: string[]): Promise<number> {
     json: { type: 'boolean', default: false },
   })
   if (values.help) return (print(help), EXIT.ok)
-  const { url, method, issuer } = signingTarget(values)
+  const { url, method, issuer, extras } = signingTarget(values)
   const keys = await loadSigningKey(required(values.key, 'key'))
   const bodyFile = required(values.body, 'body')
   const body = await readInput(bodyFile, 'body file')
@@ -58,8 +58,7 @@ export async function run(args: string[]): Promise<number> {
       body,
       url,
       method,
-      ...(values.audience ? { audience: values.audience } : {}),
-      ...(values['webhook-id'] ? { webhookId: values['webhook-id'] } : {}),
+      ...extras,
     })
   } catch (cause) {
     throw new UsageError((cause as Error).message)
