@@ -1,5 +1,5 @@
-import { DeliveryError } from '@hookseal/core'
-import type { Delivery, DeliveryResult } from '@hookseal/core'
+import { DeliveryError } from '@hookseal/core/send'
+import type { Delivery, DeliveryResult } from '@hookseal/core/send'
 
 /** What `POST /emit` on a sender app asks its handler to deliver. */
 export interface EmitRequest {

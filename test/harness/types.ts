@@ -1,4 +1,5 @@
-import type { Sender, SigningKeySet, VerifiedWebhook, Verifier } from '@hookseal/core'
+import type { VerifiedWebhook, Verifier } from '@hookseal/core'
+import type { Sender, SigningKeySet } from '@hookseal/core/send'
 
 /**
  * How the framework's usual JSON body parsing is set up around the protected route:

@@ -4,8 +4,8 @@ import { createServer } from 'node:http'
 import type { IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { promisify } from 'node:util'
-import { createSender, createSigner, loadKeySet } from '@hookseal/core'
-import type { DeadLetter, Sender, SenderOptions, SigningKeySet } from '@hookseal/core'
+import { createSender, createSigner, loadKeySet } from '@hookseal/core/send'
+import type { DeadLetter, Sender, SenderOptions, SigningKeySet } from '@hookseal/core/send'
 
 const generate = promisify(generateKeyPair)
 

@@ -4,8 +4,8 @@
  */
 import type { RequestHandler } from 'express'
 import { describe, expectTypeOf, it } from 'vitest'
-import { createSender, createSigner } from '@hookseal/core'
-import type { DeliveryResult, Sender, SigningKeySet } from '@hookseal/core'
+import { createSender, createSigner } from '@hookseal/core/send'
+import type { DeliveryResult, Sender, SigningKeySet } from '@hookseal/core/send'
 import { createTestKeySet } from '@hookseal/core/testing'
 import { jwksHandler, publishWebhookSender } from '@hookseal/express'
 import type { JwksHandlerOptions, PublishWebhookSenderOptions } from '@hookseal/express'

@@ -1,5 +1,5 @@
-import { loadKeySet } from '@hookseal/core'
-import type { SigningKeySet } from '@hookseal/core'
+import { loadKeySet } from '@hookseal/core/send'
+import type { SigningKeySet } from '@hookseal/core/send'
 import { readInput } from './read-input.js'
 import { UsageError } from './usage-error.js'
 

@@ -1,43 +1,30 @@
+/**
+ * What a receiver uses: the verifier and its schemes, the JWKS client, replay stores, and the errors
+ * a refusal carries with their statuses. Sending lives in `@hookseal/core/send`, the adapter kit in
+ * `@hookseal/core/http`, test helpers in `@hookseal/core/testing`.
+ *
+ * @packageDocumentation
+ */
 export { createVerifier } from './verify/create-verifier.js'
 export { createRemoteKeySet } from './jwks/create-remote-key-set.js'
 export { createMemoryReplayStore } from './replay/create-memory-replay-store.js'
-export { createWebhookRoute } from './http/create-webhook-route.js'
-export { bodyTooLarge, readRawBody, rawBodyUnavailable } from './http/read-raw-body.js'
-export { problemResponse } from './http/problem-response.js'
-export { jwksResponder } from './http/jwks-response.js'
-export {
-  checkJwksPath,
-  checkSenderPublication,
-  DEFAULT_JWKS_PATH,
-} from './http/sender-publication.js'
+export { HooksealError } from './errors/hookseal-error.js'
 export {
   WebhookError,
   RetryableWebhookError,
   JwksUnavailableError,
 } from './errors/webhook-error.js'
+export { JwksFetchError } from './jwks/jwks-fetch-error.js'
 export { WEBHOOK_ERROR_STATUS } from './errors/status-table.js'
 export { SUPPORTED_ALGORITHMS } from './lib/algorithms.js'
-export { loadKeySet } from './sign/load-key-set.js'
-export { createSigner } from './sign/create-signer.js'
-export { createSender } from './deliver/create-sender.js'
-export { prepareDelivery } from './deliver/prepare-delivery.js'
-export { DeliveryAttemptError, DeliveryError } from './deliver/delivery-error.js'
 
 export type { WebhookErrorCode, WebhookErrorStatus } from './errors/status-table.js'
 export type { SignatureAlgorithm } from './lib/algorithms.js'
+export type { JwksFetchErrorCode } from './jwks/jwks-fetch-error.js'
 export type { KeySetEvent, RemoteKeySet, RemoteKeySetOptions } from './jwks/types.js'
 export type { KeySetEntry, UnusableKey, VerificationKey } from './keys/verification-key.js'
 export type { MemoryReplayStoreOptions } from './replay/create-memory-replay-store.js'
 export type { ReplayStore } from './replay/replay-store.js'
-export type {
-  AcceptedWebhook,
-  WebhookRoute,
-  WebhookRouteOptions,
-} from './http/create-webhook-route.js'
-export type { ProblemDocument, ProblemResponse } from './http/problem-response.js'
-export type { ReadRawBodyOptions } from './http/read-raw-body.js'
-export type { JwksResponse, JwksResponseOptions } from './http/jwks-response.js'
-export type { SenderPublicationOptions } from './http/sender-publication.js'
 export type {
   HeadersInput,
   IssuerOptions,
@@ -48,33 +35,3 @@ export type {
   WebhookClaims,
   WebhookRequest,
 } from './verify/types.js'
-export type { CreateSignerOptions } from './sign/create-signer.js'
-export type { SignedWebhookHeaders, Signer, SignWebhookRequest } from './sign/types.js'
-export type {
-  AddSigningKeyInput,
-  LoadKeySetOptions,
-  PrivateKeySource,
-  PublicJwks,
-  PublicSigningJwk,
-  SigningAlgorithm,
-  SigningKeyInfo,
-  SigningKeyInput,
-  SigningKeySet,
-  SigningKeySettings,
-  SigningKeyState,
-} from './sign/key-set-types.js'
-export type { DeliveryAttemptErrorCode, DeliveryErrorCode } from './deliver/delivery-error.js'
-export type { ResolveHost } from './deliver/guarded-lookup.js'
-export type { PreparedDelivery } from './deliver/prepare-delivery.js'
-export type {
-  ClientCredentialsOptions,
-  DeadLetter,
-  DeadLetterReason,
-  Delivery,
-  DeliveryAttempt,
-  DeliveryEvent,
-  DeliveryResult,
-  DestinationAuth,
-  Sender,
-  SenderOptions,
-} from './deliver/types.js'

@@ -1,4 +1,4 @@
-import { checkSenderPublication } from '@hookseal/core'
+import { checkSenderPublication } from '@hookseal/core/http'
 import type { Application, NextFunction, Request, Response } from 'express'
 import { jwksHandler } from './jwks-handler.js'
 import type { PublishWebhookSenderOptions } from './sender-types.js'

@@ -1,4 +1,5 @@
-import type { VerifiedWebhook, WebhookRouteOptions } from '@hookseal/core'
+import type { VerifiedWebhook } from '@hookseal/core'
+import type { WebhookRouteOptions } from '@hookseal/core/http'
 import type { NextFunction, Request, Response } from 'express'
 
 /**

@@ -1,4 +1,5 @@
-import { createWebhookRoute, problemResponse, WebhookError } from '@hookseal/core'
+import { WebhookError } from '@hookseal/core'
+import { createWebhookRoute, problemResponse } from '@hookseal/core/http'
 import type { NextFunction, Request, Response } from 'express'
 import { requestRawBody } from './lib/request-raw-body.js'
 import type { WebhookVerifierMiddleware, WebhookVerifierOptions } from './types.js'

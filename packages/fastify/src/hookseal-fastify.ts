@@ -9,8 +9,9 @@ import type {
   RouteOptions,
 } from 'fastify'
 import fp from 'fastify-plugin'
-import { WebhookError, createWebhookRoute, problemResponse, readRawBody } from '@hookseal/core'
-import type { WebhookRoute } from '@hookseal/core'
+import { WebhookError } from '@hookseal/core'
+import { createWebhookRoute, problemResponse, readRawBody } from '@hookseal/core/http'
+import type { WebhookRoute } from '@hookseal/core/http'
 import type { HooksealFastifyOptions } from './types.js'
 
 type RouteErrorHandler = NonNullable<RouteOptions['errorHandler']>

@@ -1,4 +1,4 @@
-import { checkSenderPublication } from '@hookseal/core'
+import { checkSenderPublication } from '@hookseal/core/http'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { jwksHandler } from './jwks-handler.js'

@@ -1,5 +1,5 @@
-import { jwksResponder } from '@hookseal/core'
-import type { SigningKeySet } from '@hookseal/core'
+import { jwksResponder } from '@hookseal/core/http'
+import type { SigningKeySet } from '@hookseal/core/send'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { JwksHandlerOptions } from './sender-types.js'
 

@@ -1,4 +1,5 @@
-import type { JwksResponseOptions, Sender, SenderPublicationOptions } from '@hookseal/core'
+import type { Sender } from '@hookseal/core/send'
+import type { JwksResponseOptions, SenderPublicationOptions } from '@hookseal/core/http'
 
 /** Options of `jwksHandler`: how long receivers may cache the key set. */
 export type JwksHandlerOptions = JwksResponseOptions

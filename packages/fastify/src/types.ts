@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify'
-import type { VerifiedWebhook, WebhookRouteOptions } from '@hookseal/core'
+import type { VerifiedWebhook } from '@hookseal/core'
+import type { WebhookRouteOptions } from '@hookseal/core/http'
 
 /**
  * Options of the plugin, registered once; they are the defaults of every route that opts in.

@@ -1,5 +1,6 @@
-import { checkJwksPath, jwksResponder } from '@hookseal/core'
-import type { JwksResponseOptions, SigningKeySet } from '@hookseal/core'
+import { checkJwksPath, jwksResponder } from '@hookseal/core/http'
+import type { SigningKeySet } from '@hookseal/core/send'
+import type { JwksResponseOptions } from '@hookseal/core/http'
 import type { DefaultContext, DefaultState, ExtendableContext, Middleware, Next } from 'koa'
 import { respondWithJwks } from './lib/respond-with-jwks.js'
 

@@ -1,5 +1,5 @@
-import { checkSenderPublication } from '@hookseal/core'
-import type { Sender, SigningKeySet } from '@hookseal/core'
+import { checkSenderPublication } from '@hookseal/core/http'
+import type { Sender, SigningKeySet } from '@hookseal/core/send'
 import type Koa from 'koa'
 import { jwksMiddleware } from './jwks-middleware.js'
 import type { JwksMiddlewareOptions } from './jwks-middleware.js'

@@ -1,5 +1,7 @@
-import { createWebhookRoute, problemResponse, readRawBody, WebhookError } from '@hookseal/core'
-import type { AcceptedWebhook, VerifiedWebhook, WebhookRouteOptions } from '@hookseal/core'
+import { WebhookError } from '@hookseal/core'
+import { createWebhookRoute, problemResponse, readRawBody } from '@hookseal/core/http'
+import type { VerifiedWebhook } from '@hookseal/core'
+import type { AcceptedWebhook, WebhookRouteOptions } from '@hookseal/core/http'
 import type { Context, Middleware, ParameterizedContext } from 'koa'
 
 declare module 'koa' {

@@ -1,4 +1,4 @@
-import type { DeadLetter, DeadLetterReason, DeliveryAttempt } from '@hookseal/core'
+import type { DeadLetter, DeadLetterReason, DeliveryAttempt } from '@hookseal/core/send'
 import type { RedisClient } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { decodeDelivery, encodeDelivery } from './queue-job.js'

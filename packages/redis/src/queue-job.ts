@@ -1,5 +1,5 @@
-import { prepareDelivery } from '@hookseal/core'
-import type { Delivery } from '@hookseal/core'
+import { prepareDelivery } from '@hookseal/core/send'
+import type { Delivery } from '@hookseal/core/send'
 import type { ConnectionOptions } from 'bullmq'
 
 /** The queue's name when none is given. */

@@ -1,4 +1,4 @@
-import type { Delivery } from '@hookseal/core'
+import type { Delivery } from '@hookseal/core/send'
 import { Queue } from 'bullmq'
 import type { ConnectionOptions } from 'bullmq'
 import {

@@ -1,5 +1,5 @@
-import { createSender, DeliveryError } from '@hookseal/core'
-import type { Delivery, SenderOptions } from '@hookseal/core'
+import { createSender, DeliveryError } from '@hookseal/core/send'
+import type { Delivery, SenderOptions } from '@hookseal/core/send'
 import { UnrecoverableError, Worker } from 'bullmq'
 import type { ConnectionOptions, Job } from 'bullmq'
 import { deadLetterKeys, saveDeadLetter } from './dead-letter-store.js'

@@ -2,8 +2,8 @@ import { generateKeyPairSync } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createSigner, loadKeySet } from '@hookseal/core'
-import type { Signer } from '@hookseal/core'
+import { createSigner, loadKeySet } from '@hookseal/core/send'
+import type { Signer } from '@hookseal/core/send'
 
 /** A request as the receiver saw it. */
 export interface QueueReceived {

@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq'
-import type { Signer } from '@hookseal/core'
+import type { Signer } from '@hookseal/core/send'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createDeliveryWorker, createQueuedSender, DeliveryQueueError } from '../src/index.js'
 import type { DeliveryWorker, QueuedSender } from '../src/index.js'

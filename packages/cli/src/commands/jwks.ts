@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { PublicSigningJwk } from '@hookseal/core'
+import type { PublicSigningJwk } from '@hookseal/core/send'
 import { loadSigningKey } from '../load-signing-key.js'
 import { print, printJson } from '../output.js'
 import { parseFlags } from '../parse-flags.js'

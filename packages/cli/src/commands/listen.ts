@@ -1,6 +1,7 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createVerifier, readRawBody, SUPPORTED_ALGORITHMS, WebhookError } from '@hookseal/core'
+import { createVerifier, SUPPORTED_ALGORITHMS, WebhookError } from '@hookseal/core'
+import { readRawBody } from '@hookseal/core/http'
 import type { SignatureAlgorithm } from '@hookseal/core'
 import { openJwksSource } from '../jwks-source.js'
 import { green, print, red } from '../output.js'

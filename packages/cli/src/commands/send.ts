@@ -1,5 +1,10 @@
-import { createSender, createSigner, DeliveryError } from '@hookseal/core'
-import type { DeadLetter, DeliveryAttempt, DeliveryEvent, DeliveryResult } from '@hookseal/core'
+import { createSender, createSigner, DeliveryError } from '@hookseal/core/send'
+import type {
+  DeadLetter,
+  DeliveryAttempt,
+  DeliveryEvent,
+  DeliveryResult,
+} from '@hookseal/core/send'
 import { loadSigningKey } from '../load-signing-key.js'
 import { dim, green, print, printJson, red } from '../output.js'
 import { integerFlag, parseFlags, required } from '../parse-flags.js'

@@ -1,4 +1,4 @@
-import { createSigner } from '@hookseal/core'
+import { createSigner } from '@hookseal/core/send'
 import { loadSigningKey } from '../load-signing-key.js'
 import { print, printJson } from '../output.js'
 import { integerFlag, parseFlags, required } from '../parse-flags.js'

@@ -1,3 +1,4 @@
+import { callListener } from '../lib/call-listener.js'
 import { backoffDelay } from './backoff-delay.js'
 import { checkDestination } from './check-destination.js'
 import { DeliveryError } from './delivery-error.js'
@@ -67,13 +68,7 @@ function tokenRefused(error: DeliveryAttemptError): boolean {
 export function createSender(options: SenderOptions): Sender {
   const config = normalizeSenderOptions(options)
 
-  function emit(event: DeliveryEvent): void {
-    try {
-      config.onEvent?.(event)
-    } catch {
-      // A faulty listener must not decide a delivery's fate.
-    }
-  }
+  const emit = callListener<DeliveryEvent>(config.onEvent)
 
   async function send(delivery: Delivery): Promise<DeliveryResult> {
     const prepared = prepareDelivery(delivery)

@@ -1,3 +1,4 @@
+import { HooksealError } from '../errors/hookseal-error.js'
 import type { DeadLetter, DeliveryAttempt } from './types.js'
 
 /** Why {@link Sender.send} rejected. */
@@ -27,8 +28,8 @@ export type DeliveryAttemptErrorCode =
  * token endpoint that gave no token, or a signer that threw. `retryable` says whether a later
  * attempt may succeed.
  */
-export class DeliveryAttemptError extends Error {
-  readonly code: DeliveryAttemptErrorCode
+export class DeliveryAttemptError extends HooksealError {
+  declare readonly code: DeliveryAttemptErrorCode
   readonly retryable: boolean
   /** The receiver's (or token endpoint's) HTTP status, when it answered. */
   readonly status: number | undefined
@@ -38,9 +39,7 @@ export class DeliveryAttemptError extends Error {
     message: string,
     options: { retryable: boolean; status?: number; cause?: unknown },
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
-    this.name = new.target.name
-    this.code = code
+    super(code, message, options)
     this.retryable = options.retryable
     this.status = options.status
   }
@@ -60,8 +59,8 @@ export class DeliveryAttemptError extends Error {
  * }
  * ```
  */
-export class DeliveryError extends Error {
-  readonly code: DeliveryErrorCode
+export class DeliveryError extends HooksealError {
+  declare readonly code: DeliveryErrorCode
   /** The event's id; absent only when a refused delivery named none. */
   readonly webhookId: string | undefined
   /** Every request made, in order; empty for a refused destination. */
@@ -84,9 +83,7 @@ export class DeliveryError extends Error {
       cause?: unknown
     } = {},
   ) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause })
-    this.name = new.target.name
-    this.code = code
+    super(code, message, details)
     this.webhookId = details.webhookId
     this.deadLetter = details.deadLetter
     this.attempts = details.deadLetter?.attempts ?? []

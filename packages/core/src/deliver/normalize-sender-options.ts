@@ -12,6 +12,8 @@ import { createHostAllowList } from './host-allow-list.js'
 import type { HostAllowList } from './host-allow-list.js'
 import { normalizeHeaders } from './normalize-headers.js'
 import { MAX_TIMER_MS, numberOption } from '../lib/number-option.js'
+import { failWith } from '../lib/fail-with.js'
+import type { Fail } from '../lib/fail-with.js'
 import type {
   ClientCredentialsOptions,
   DeadLetter,
@@ -19,6 +21,8 @@ import type {
   DestinationAuth,
   SenderOptions,
 } from './types.js'
+
+const fail: Fail = failWith('createSender')
 
 /** One destination's authentication, ready to use. */
 export interface ResolvedAuth {
@@ -53,13 +57,13 @@ function isCertificate(value: unknown): boolean {
 
 function optionalFunction(name: string, value: unknown): void {
   if (value !== undefined && typeof value !== 'function') {
-    throw new TypeError(`${name} must be a function`)
+    fail(`${name} must be a function`)
   }
 }
 
 function requiredString(name: string, value: unknown): string {
   if (typeof value !== 'string' || value === '') {
-    throw new TypeError(`${name} must be a non-empty string`)
+    fail(`${name} must be a non-empty string`)
   }
   return value
 }
@@ -83,7 +87,7 @@ function authKey(key: string): string {
     normalized = new URL(key).origin
   }
   if (normalized === undefined) {
-    throw new TypeError(`auth key ${JSON.stringify(key)} must be an origin or a host name`)
+    fail(`auth key ${JSON.stringify(key)} must be an origin or a host name`)
   }
   return normalized
 }
@@ -95,7 +99,7 @@ function authKey(key: string): string {
 function checkLiteralHost(url: URL, name: string, policy: AddressPolicy): void {
   const refusal = policy.literalRefusal(url.hostname)
   if (refusal !== undefined) {
-    throw new TypeError(`${name} is a ${refusal} address; allow it with allowPrivateAddresses`)
+    fail(`${name} is a ${refusal} address; allow it with allowPrivateAddresses`)
   }
 }
 
@@ -113,7 +117,7 @@ function clientCredentials(
   context: AuthContext,
 ): TokenSource {
   if (typeof grant !== 'object' || grant === null) {
-    throw new TypeError(`${where}.clientCredentials must be an object`)
+    fail(`${where}.clientCredentials must be an object`)
   }
   const tokenUrl = parseSecureUrl(
     grant.tokenUrl,
@@ -123,7 +127,7 @@ function clientCredentials(
   checkLiteralHost(tokenUrl, `${where}.clientCredentials.tokenUrl`, context.policy)
   const { authMethod = 'client_secret_basic' } = grant
   if (authMethod !== 'client_secret_basic' && authMethod !== 'client_secret_post') {
-    throw new TypeError(
+    fail(
       `${where}.clientCredentials.authMethod must be 'client_secret_basic' or 'client_secret_post'`,
     )
   }
@@ -146,16 +150,16 @@ function destinationAuth(
 ): (url: URL) => ResolvedAuth | undefined {
   if (auth === undefined) return () => undefined
   if (typeof auth !== 'object' || auth === null || Array.isArray(auth)) {
-    throw new TypeError('auth must be an object keyed by origin or host name')
+    fail('auth must be an object keyed by origin or host name')
   }
   const entries = new Map<string, ResolvedAuth>()
   for (const [key, value] of Object.entries(auth as Record<string, DestinationAuth>)) {
     const where = `auth[${JSON.stringify(key)}]`
     if (typeof value !== 'object' || value === null) {
-      throw new TypeError(`${where} must be an object`)
+      fail(`${where} must be an object`)
     }
     const normalized = authKey(key)
-    if (entries.has(normalized)) throw new TypeError(`${where} names a destination twice`)
+    if (entries.has(normalized)) fail(`${where} names a destination twice`)
     const grant = value.clientCredentials
     // The bearer token is the grant's; a static authorization header beside it would be overwritten.
     const refused = grant === undefined ? [] : ['authorization']
@@ -183,42 +187,48 @@ function destinationAuth(
  */
 export function normalizeSenderOptions(options: SenderOptions): NormalizedSenderOptions {
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError('createSender needs an options object')
+    fail('options must be an object')
   }
   const { signer, onDeadLetter, onEvent, ca, resolve = systemResolve } = options
   if (typeof signer !== 'object' || signer === null || typeof signer.sign !== 'function') {
-    throw new TypeError('signer must be a Signer, e.g. from createSigner')
+    fail('signer must be a Signer, e.g. from createSigner')
   }
   if (typeof onDeadLetter !== 'function') {
     // Required, so that no deployment can lose webhooks without having decided where they go.
-    throw new TypeError(
-      'onDeadLetter is required: it receives every webhook that was not delivered',
-    )
+    fail('onDeadLetter is required: it receives every webhook that was not delivered')
   }
   optionalFunction('onEvent', onEvent)
   optionalFunction('resolve', resolve)
   if (ca !== undefined && !(isCertificate(ca) || (Array.isArray(ca) && ca.every(isCertificate)))) {
-    throw new TypeError('ca must be PEM text, a Buffer, or an array of them')
+    fail('ca must be PEM text, a Buffer, or an array of them')
   }
   if (options.allowInsecureHttp !== undefined && typeof options.allowInsecureHttp !== 'boolean') {
-    throw new TypeError('allowInsecureHttp must be a boolean')
+    fail('allowInsecureHttp must be a boolean')
   }
   const allowInsecureHttp = options.allowInsecureHttp === true
 
-  const timeout = numberOption('timeout', options.timeout, 10_000, { max: MAX_TIMER_MS })
-  const maxAttempts = numberOption('maxAttempts', options.maxAttempts, 6, { integer: true })
-  const backoff = numberOption('backoff', options.backoff, 1000, { max: MAX_TIMER_MS })
-  const maxBackoff = numberOption('maxBackoff', options.maxBackoff, 30_000, { max: MAX_TIMER_MS })
-  if (backoff > maxBackoff) throw new TypeError('backoff must not exceed maxBackoff')
-  const maxRetryAfter = numberOption('maxRetryAfter', options.maxRetryAfter, 60_000, {
+  const timeout = numberOption(fail, 'timeout', options.timeout, 10_000, { max: MAX_TIMER_MS })
+  const maxAttempts = numberOption(fail, 'maxAttempts', options.maxAttempts, 6, { integer: true })
+  const backoff = numberOption(fail, 'backoff', options.backoff, 1000, { max: MAX_TIMER_MS })
+  const maxBackoff = numberOption(fail, 'maxBackoff', options.maxBackoff, 30_000, {
+    max: MAX_TIMER_MS,
+  })
+  if (backoff > maxBackoff) fail('backoff must not exceed maxBackoff')
+  const maxRetryAfter = numberOption(fail, 'maxRetryAfter', options.maxRetryAfter, 60_000, {
     allowZero: true,
     max: MAX_TIMER_MS,
   })
-  const maxElapsed = numberOption('maxElapsed', options.maxElapsed, 300_000)
-  const maxResponseBytes = numberOption('maxResponseBytes', options.maxResponseBytes, 64 * 1024, {
-    integer: true,
-    allowZero: true,
-  })
+  const maxElapsed = numberOption(fail, 'maxElapsed', options.maxElapsed, 300_000)
+  const maxResponseBytes = numberOption(
+    fail,
+    'maxResponseBytes',
+    options.maxResponseBytes,
+    64 * 1024,
+    {
+      integer: true,
+      allowZero: true,
+    },
+  )
 
   const addressPolicy = createAddressPolicy(options.allowPrivateAddresses)
   const secureLookup = guardedLookup(addressPolicy, resolve, false)

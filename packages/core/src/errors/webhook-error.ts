@@ -1,3 +1,4 @@
+import { HooksealError } from './hookseal-error.js'
 import { WEBHOOK_ERROR_STATUS } from './status-table.js'
 import type { WebhookErrorCode, WebhookErrorStatus } from './status-table.js'
 
@@ -14,8 +15,8 @@ import type { WebhookErrorCode, WebhookErrorStatus } from './status-table.js'
  * }
  * ```
  */
-export class WebhookError extends Error {
-  readonly code: WebhookErrorCode
+export class WebhookError extends HooksealError {
+  declare readonly code: WebhookErrorCode
   readonly status: WebhookErrorStatus
   /** Same as `status`, for frameworks that read `statusCode`. */
   readonly statusCode: WebhookErrorStatus
@@ -23,9 +24,7 @@ export class WebhookError extends Error {
   readonly expose: boolean
 
   constructor(code: WebhookErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.name = new.target.name
-    this.code = code
+    super(code, message, options)
     this.status = WEBHOOK_ERROR_STATUS[code]
     this.statusCode = this.status
     // A receiver whose body parser ate the raw bytes is misconfigured, and the one person who will

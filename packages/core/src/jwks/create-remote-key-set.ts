@@ -4,8 +4,10 @@ import type { ImportedKeySet } from '../keys/import-jwk-set.js'
 import type { KeySetEntry } from '../keys/verification-key.js'
 import { clampFreshness } from './cache-control.js'
 import { fetchJwks } from './fetch-jwks.js'
+import { JwksFetchError } from './jwks-fetch-error.js'
 import { normalizeRemoteKeySetOptions } from './normalize-options.js'
 import type { KeySetEvent, RemoteKeySet, RemoteKeySetOptions } from './types.js'
+import { callListener } from '../lib/call-listener.js'
 
 /** Share of the freshness lifetime after which an access starts a background refresh. */
 const REFRESH_AHEAD_FRACTION = 0.8
@@ -56,17 +58,10 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
   let flightStartsCooldown = false
   let failures = 0
   let nextAttemptAt = 0
-  let lastError: Error | undefined
+  let lastError: JwksFetchError | undefined
   let cooldownUntil = 0
 
-  function emit(event: KeySetEvent): void {
-    try {
-      config.onEvent?.(event)
-    } catch {
-      // A faulty listener must not decide a verification or surface as an unhandled rejection from a
-      // background refresh.
-    }
-  }
+  const emit = callListener<KeySetEvent>(config.onEvent)
 
   async function runFetch(): Promise<CachedSet> {
     const startedAt = Date.now()
@@ -89,7 +84,10 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
       })
       return set
     } catch (cause) {
-      const error = cause instanceof Error ? cause : new Error(String(cause))
+      const error =
+        cause instanceof JwksFetchError
+          ? cause
+          : new JwksFetchError('ERR_JWKS_INVALID', 'the JWKS could not be read', { cause })
       failures += 1
       const retryInMs = Math.min(config.backoff * 2 ** (failures - 1), config.maxBackoff)
       nextAttemptAt = Date.now() + retryInMs

@@ -1,6 +1,7 @@
 import { BoundedRequestError, boundedRequest } from '../lib/bounded-request.js'
 import type { CaCertificates } from '../lib/bounded-request.js'
 import { maxAgeFromCacheControl } from './cache-control.js'
+import { JwksFetchError } from './jwks-fetch-error.js'
 
 /** Limits and trust for one JWKS fetch. */
 export interface FetchJwksOptions {
@@ -20,38 +21,60 @@ export interface FetchedJwks {
 
 const ACCEPT = 'application/jwk-set+json, application/json'
 
-function statusFailure(status: number): Error {
+function statusFailure(status: number): JwksFetchError {
   if (status >= 300 && status < 400) {
     // A redirect could carry the fetch to a host the receiver never chose to trust for keys.
-    return new Error(`the JWKS endpoint answered ${status}; redirects are not followed`)
+    return new JwksFetchError(
+      'ERR_JWKS_STATUS',
+      `the JWKS endpoint answered ${status}; redirects are not followed`,
+      { status },
+    )
   }
-  return new Error(`the JWKS endpoint answered ${status || 'without a status'}, not 200`)
+  return new JwksFetchError(
+    'ERR_JWKS_STATUS',
+    `the JWKS endpoint answered ${status || 'without a status'}, not 200`,
+    { status },
+  )
 }
 
-function limitFailure(error: BoundedRequestError, options: FetchJwksOptions): Error {
+function requestFailure(error: unknown, options: FetchJwksOptions): JwksFetchError {
   const cause = { cause: error }
+  if (!(error instanceof BoundedRequestError)) {
+    const reason = error instanceof Error ? error.message : String(error)
+    return new JwksFetchError(
+      'ERR_JWKS_NETWORK',
+      `the JWKS endpoint cannot be reached: ${reason}`,
+      cause,
+    )
+  }
   switch (error.reason) {
     case 'timeout':
-      return new Error(
+      return new JwksFetchError(
+        'ERR_JWKS_TIMEOUT',
         `the JWKS endpoint sent no complete response within ${options.timeout} ms`,
         cause,
       )
     case 'too-large':
-      return error.declaredBytes === undefined
-        ? new Error(`the JWKS response exceeds ${options.maxResponseBytes} bytes`, cause)
-        : new Error(
-            `the JWKS response declares ${error.declaredBytes} bytes, over the limit`,
-            cause,
-          )
+      return new JwksFetchError(
+        'ERR_JWKS_TOO_LARGE',
+        error.declaredBytes === undefined
+          ? `the JWKS response exceeds ${options.maxResponseBytes} bytes`
+          : `the JWKS response declares ${error.declaredBytes} bytes, over the limit`,
+        cause,
+      )
     case 'incomplete':
-      return new Error('the JWKS response ended before it was complete', cause)
+      return new JwksFetchError(
+        'ERR_JWKS_INCOMPLETE',
+        'the JWKS response ended before it was complete',
+        cause,
+      )
   }
 }
 
 /**
  * Makes one bounded GET for a JWKS: TLS 1.2 or newer, no redirects, one timer over connect and body,
  * and a size cap enforced while the body streams in. Rejects on anything but a complete 200 whose
- * body is JSON.
+ * body is JSON, with a {@link JwksFetchError} saying why.
  *
  * @param url An `https:` URL, or an `http:` one already checked to be loopback.
  *
@@ -77,14 +100,14 @@ export async function fetchJwks(url: URL, options: FetchJwksOptions): Promise<Fe
       ...(options.ca === undefined ? {} : { ca: options.ca }),
     })
   } catch (error) {
-    throw error instanceof BoundedRequestError ? limitFailure(error, options) : error
+    throw requestFailure(error, options)
   }
   if (response.status !== 200) throw statusFailure(response.status)
   let document: unknown
   try {
     document = JSON.parse(response.body.toString('utf8'))
   } catch {
-    throw new Error('the JWKS response is not JSON')
+    throw new JwksFetchError('ERR_JWKS_INVALID', 'the JWKS response is not JSON')
   }
   const maxAgeMs = maxAgeFromCacheControl(response.headers['cache-control'])
   return maxAgeMs === undefined ? { document } : { document, maxAgeMs }

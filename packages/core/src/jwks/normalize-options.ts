@@ -3,6 +3,10 @@ import type { FetchJwksOptions } from './fetch-jwks.js'
 import type { KeySetEvent, RemoteKeySetOptions } from './types.js'
 import { parseSecureUrl } from '../lib/parse-secure-url.js'
 import { MAX_TIMER_MS, numberOption } from '../lib/number-option.js'
+import { failWith } from '../lib/fail-with.js'
+import type { Fail } from '../lib/fail-with.js'
+
+const fail: Fail = failWith('createRemoteKeySet')
 
 /** Options after validation, with every default filled in. */
 export interface NormalizedRemoteKeySetOptions {
@@ -39,33 +43,39 @@ export function normalizeRemoteKeySetOptions(
   options: RemoteKeySetOptions,
 ): NormalizedRemoteKeySetOptions {
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError('createRemoteKeySet needs an options object')
+    fail('options must be an object')
   }
   const url = parseSecureUrl(options.jwksUri, 'jwksUri', options.allowInsecureHttp === true)
 
   const { ca, onEvent } = options
   if (ca !== undefined && !(isCertificate(ca) || (Array.isArray(ca) && ca.every(isCertificate)))) {
-    throw new TypeError('ca must be PEM text, a Buffer, or an array of them')
+    fail('ca must be PEM text, a Buffer, or an array of them')
   }
   if (onEvent !== undefined && typeof onEvent !== 'function') {
-    throw new TypeError('onEvent must be a function')
+    fail('onEvent must be a function')
   }
 
-  const timeout = numberOption('timeout', options.timeout, 5000, { max: MAX_TIMER_MS })
-  const maxResponseBytes = numberOption('maxResponseBytes', options.maxResponseBytes, 1024 * 1024, {
-    integer: true,
-  })
-  const maxKeys = numberOption('maxKeys', options.maxKeys, 100, { integer: true })
-  const defaultMs = numberOption('cacheMaxAge', options.cacheMaxAge, 10 * 60_000)
-  const minMs = numberOption('minCacheMaxAge', options.minCacheMaxAge, 60_000)
-  const maxMs = numberOption('maxCacheMaxAge', options.maxCacheMaxAge, 24 * 60 * 60_000)
-  if (minMs > maxMs) throw new TypeError('minCacheMaxAge must not exceed maxCacheMaxAge')
-  const cooldown = numberOption('cooldown', options.cooldown, 30_000)
-  const backoff = numberOption('backoff', options.backoff, 5000)
-  const maxBackoff = numberOption('maxBackoff', options.maxBackoff, 60_000)
-  if (backoff > maxBackoff) throw new TypeError('backoff must not exceed maxBackoff')
+  const timeout = numberOption(fail, 'timeout', options.timeout, 5000, { max: MAX_TIMER_MS })
+  const maxResponseBytes = numberOption(
+    fail,
+    'maxResponseBytes',
+    options.maxResponseBytes,
+    1024 * 1024,
+    {
+      integer: true,
+    },
+  )
+  const maxKeys = numberOption(fail, 'maxKeys', options.maxKeys, 100, { integer: true })
+  const defaultMs = numberOption(fail, 'cacheMaxAge', options.cacheMaxAge, 10 * 60_000)
+  const minMs = numberOption(fail, 'minCacheMaxAge', options.minCacheMaxAge, 60_000)
+  const maxMs = numberOption(fail, 'maxCacheMaxAge', options.maxCacheMaxAge, 24 * 60 * 60_000)
+  if (minMs > maxMs) fail('minCacheMaxAge must not exceed maxCacheMaxAge')
+  const cooldown = numberOption(fail, 'cooldown', options.cooldown, 30_000)
+  const backoff = numberOption(fail, 'backoff', options.backoff, 5000)
+  const maxBackoff = numberOption(fail, 'maxBackoff', options.maxBackoff, 60_000)
+  if (backoff > maxBackoff) fail('backoff must not exceed maxBackoff')
   // Zero is a real choice here: never verify with keys past their freshness.
-  const staleWindow = numberOption('staleWindow', options.staleWindow, 60 * 60_000, {
+  const staleWindow = numberOption(fail, 'staleWindow', options.staleWindow, 60 * 60_000, {
     allowZero: true,
   })
 

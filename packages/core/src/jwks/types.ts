@@ -1,9 +1,10 @@
 import type { KeySetEntry } from '../keys/verification-key.js'
+import type { JwksFetchError } from './jwks-fetch-error.js'
 
 /** Things a key set reports so that an operator can see a JWKS endpoint misbehave. */
 export type KeySetEvent =
   | { type: 'jwks-fetch'; jwksUri: string; keyCount: number; maxAgeMs: number; durationMs: number }
-  | { type: 'jwks-fetch-failed'; jwksUri: string; error: Error; retryInMs: number }
+  | { type: 'jwks-fetch-failed'; jwksUri: string; error: JwksFetchError; retryInMs: number }
   | { type: 'jwks-stale'; jwksUri: string; staleForMs: number }
   | { type: 'jwks-cooldown'; jwksUri: string; kid: string }
   | { type: 'jwks-unknown-kid'; jwksUri: string; kid: string }

@@ -1,3 +1,4 @@
+import { JwksFetchError } from '../jwks/jwks-fetch-error.js'
 import { importJwk } from './import-jwk.js'
 import type { KeySetEntry } from './verification-key.js'
 
@@ -16,10 +17,11 @@ function isObject(value: unknown): value is Record<string, unknown> {
  */
 export function importJwkSet(document: unknown, maxKeys: number): ImportedKeySet {
   if (!isObject(document) || !Array.isArray(document.keys)) {
-    throw new Error('the response is not a JWK Set: no "keys" array')
+    throw new JwksFetchError('ERR_JWKS_INVALID', 'the response is not a JWK Set: no "keys" array')
   }
   if (document.keys.length > maxKeys) {
-    throw new Error(
+    throw new JwksFetchError(
+      'ERR_JWKS_INVALID',
       `the JWK Set holds ${document.keys.length} keys; at most ${maxKeys} are allowed`,
     )
   }

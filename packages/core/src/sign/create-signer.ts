@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto'
-import { failWith } from './fail-with.js'
+import { failWith } from '../lib/fail-with.js'
 import { activeKeyOf } from './signing-key-registry.js'
 import type { SigningKeySet } from './key-set-types.js'
 import { requestTarget } from './request-target.js'
@@ -7,7 +7,7 @@ import type { SignedWebhookHeaders, Signer, SignWebhookRequest } from './types.j
 import { isWebhookId } from './webhook-id.js'
 
 /** Options of {@link createSigner}. */
-export interface CreateSignerOptions {
+export interface SignerOptions {
   /** The `iss` claim: the URL or id receivers configure for this sender. */
   issuer: string
   /** The keys to sign with, from `loadKeySet`; the set's active key signs each token. */
@@ -51,7 +51,7 @@ const refuse = failWith('sign')
  * })
  * ```
  */
-export function createSigner(options: CreateSignerOptions): Signer {
+export function createSigner(options: SignerOptions): Signer {
   if (typeof options !== 'object' || options === null) fail('options must be an object')
   const { issuer, keys, expiresIn = 300 } = options
   if (typeof issuer !== 'string' || issuer === '') fail('issuer must be a non-empty string')

@@ -1,10 +1,11 @@
 import type { JsonWebKey } from 'node:crypto'
+import type { SignatureAlgorithm } from '../lib/algorithms.js'
 
 /**
  * Algorithms a key set signs with, one per key type: RSA → `RS256`, P-256 → `ES256`, Ed25519 →
  * `EdDSA`. Receivers accept `RS256` by default; the others must be on their `algorithms` list.
  */
-export type SigningAlgorithm = 'RS256' | 'ES256' | 'EdDSA'
+export type SigningAlgorithm = Extract<SignatureAlgorithm, 'RS256' | 'ES256' | 'EdDSA'>
 
 /**
  * Where a key is in its life: `next` is published and not yet used, so that receivers know it before

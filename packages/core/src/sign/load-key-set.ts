@@ -7,8 +7,9 @@ import type {
   SigningKeySet,
   SigningKeyState,
 } from './key-set-types.js'
-import { failWith } from './fail-with.js'
-import type { Fail } from './fail-with.js'
+import { failWith } from '../lib/fail-with.js'
+import { numberOption } from '../lib/number-option.js'
+import type { Fail } from '../lib/fail-with.js'
 import { prepareSigningKey } from './prepare-signing-key.js'
 import type { PreparedSigningKey } from './prepare-signing-key.js'
 import { registerSigningKeySet } from './signing-key-registry.js'
@@ -21,13 +22,6 @@ interface KeyEntry {
 }
 
 const STATE_ORDER: Readonly<Record<SigningKeyState, number>> = { active: 0, next: 1, retired: 2 }
-
-function checkSeconds(name: string, value: unknown, fail: Fail): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    fail(`${name} must be a whole number of seconds, 0 or more`)
-  }
-  return value
-}
 
 /**
  * Loads the sender's private keys, once, and checks each the way a receiver will: a key that cannot
@@ -66,9 +60,12 @@ export async function loadKeySet(options: LoadKeySetOptions): Promise<SigningKey
   if (typeof options !== 'object' || options === null) fail('options must be an object')
   const { keys: inputs, maxTokenLifetime = 300, clockTolerance = 30 } = options
   if (!Array.isArray(inputs) || inputs.length === 0) fail('keys must be a non-empty array')
-  checkSeconds('maxTokenLifetime', maxTokenLifetime, fail)
-  checkSeconds('clockTolerance', clockTolerance, fail)
-  if (maxTokenLifetime === 0) fail('maxTokenLifetime must be at least 1 second')
+  numberOption(fail, 'maxTokenLifetime', maxTokenLifetime, 300, { integer: true, unit: 'seconds' })
+  numberOption(fail, 'clockTolerance', clockTolerance, 30, {
+    integer: true,
+    allowZero: true,
+    unit: 'seconds',
+  })
   const windowMs = (maxTokenLifetime + clockTolerance) * 1000
 
   const loadedAt = Date.now()

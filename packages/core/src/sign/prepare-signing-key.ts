@@ -9,7 +9,7 @@ import type {
   SigningAlgorithm,
   SigningKeySettings,
 } from './key-set-types.js'
-import type { Fail } from './fail-with.js'
+import type { Fail } from '../lib/fail-with.js'
 import { publicKeyMembers, publicSigningJwk } from './public-jwk.js'
 import { readPrivateKey } from './read-private-key.js'
 import { algorithmForKey, isSigningAlgorithm } from './signing-algorithm.js'

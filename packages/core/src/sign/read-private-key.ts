@@ -1,7 +1,7 @@
 import { createPrivateKey } from 'node:crypto'
 import type { JsonWebKey, KeyObject } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import type { Fail } from './fail-with.js'
+import type { Fail } from '../lib/fail-with.js'
 import type { PrivateKeySource } from './key-set-types.js'
 
 /** A private key, and what a JWK said about its intended use. */

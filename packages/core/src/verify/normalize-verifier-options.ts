@@ -7,6 +7,10 @@ import type { ReplayStore } from '../replay/replay-store.js'
 import type { ClaimRules } from './check-claims.js'
 import type { TokenSource } from './read-token.js'
 import type { IssuerOptions, VerifierEvent, VerifierOptions } from './types.js'
+import { callListener } from '../lib/call-listener.js'
+import { failWith } from '../lib/fail-with.js'
+import type { Fail } from '../lib/fail-with.js'
+import { numberOption } from '../lib/number-option.js'
 
 export interface IssuerSettings extends ClaimRules {
   readonly issuer: string
@@ -26,20 +30,14 @@ export interface VerifierSettings extends TokenSource {
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/i
 
-function fail(message: string): never {
-  throw new TypeError(`createVerifier: ${message}`)
-}
+const fail: Fail = failWith('createVerifier')
 
 function isNonEmptyString(value: unknown): value is string {
   return typeof value === 'string' && value !== ''
 }
 
-function checkSeconds(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    fail(`${name} must be a number of seconds, 0 or more`)
-  }
-  return value
+function seconds(name: string, value: unknown, fallback: number): number {
+  return numberOption(fail, name, value, fallback, { allowZero: true, unit: 'seconds' })
 }
 
 function normalizeAlgorithms(issuer: string, algorithms: unknown): Set<SignatureAlgorithm> {
@@ -71,7 +69,7 @@ function normalizeIssuer(
     fail(`audience of ${issuer} is required: this receiver's URL or id`)
   }
   const { maxTokenAge = 300, bodyDigest = 'required', replay = true } = options
-  if (maxTokenAge !== null) checkSeconds(`maxTokenAge of ${issuer}`, maxTokenAge, 300)
+  if (maxTokenAge !== null) seconds(`maxTokenAge of ${issuer}`, maxTokenAge, 300)
   if (bodyDigest !== 'required' && bodyDigest !== 'optional') {
     fail(`bodyDigest of ${issuer} must be 'required' or 'optional'`)
   }
@@ -93,7 +91,7 @@ function normalizeIssuer(
     issuer,
     audiences: new Set(audiences),
     algorithms: normalizeAlgorithms(issuer, options.algorithms),
-    clockTolerance: checkSeconds(`clockTolerance of ${issuer}`, options.clockTolerance, 30),
+    clockTolerance: seconds(`clockTolerance of ${issuer}`, options.clockTolerance, 30),
     maxTokenAge,
     bodyDigest,
     replay,
@@ -128,14 +126,7 @@ export function normalizeVerifierOptions(options: VerifierOptions): VerifierSett
   if (typeof allowInsecureHttp !== 'boolean') fail('allowInsecureHttp must be a boolean')
   if (onEvent !== undefined && typeof onEvent !== 'function') fail('onEvent must be a function')
 
-  // A listener that throws must never turn a verification into a crash.
-  const emit = (event: VerifierEvent): void => {
-    try {
-      onEvent?.(event)
-    } catch {
-      // Listener errors are the listener's concern.
-    }
-  }
+  const emit = callListener(onEvent)
 
   const byIssuer = new Map<string, IssuerSettings>()
   for (const issuerOptions of issuers) {

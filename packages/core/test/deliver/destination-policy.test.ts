@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { createSender, DeliveryError } from '../../src/index.js'
-import type { DeadLetter, DeliveryEvent, ResolveHost, SenderOptions } from '../../src/index.js'
+import { createSender, DeliveryError } from '../../src/send/index.js'
+import type { DeadLetter, DeliveryEvent, ResolveHost, SenderOptions } from '../../src/send/index.js'
 import { createTestCa } from '../helpers/test-ca.js'
 import type { TestCa } from '../helpers/test-ca.js'
 import { startReceiver } from './receiver.js'

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import { createSender } from '../../src/index.js'
-import type { Delivery, Sender, SenderOptions } from '../../src/index.js'
+import { createSender } from '../../src/send/index.js'
+import type { Delivery, Sender, SenderOptions } from '../../src/send/index.js'
 import { createTestSigning } from './signing.js'
 import type { TestSigning } from './signing.js'
 

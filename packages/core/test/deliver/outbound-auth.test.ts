@@ -1,7 +1,11 @@
 import type { ServerResponse } from 'node:http'
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createSender, DeliveryError } from '../../src/index.js'
-import type { ClientCredentialsOptions, DeliveryEvent, SenderOptions } from '../../src/index.js'
+import { createSender, DeliveryError } from '../../src/send/index.js'
+import type {
+  ClientCredentialsOptions,
+  DeliveryEvent,
+  SenderOptions,
+} from '../../src/send/index.js'
 import { startReceiver } from './receiver.js'
 import type { ReceivedRequest, Receiver } from './receiver.js'
 import { createTestSigning } from './signing.js'

@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { createSender } from '../../src/index.js'
-import type { SenderOptions } from '../../src/index.js'
+import { createSender } from '../../src/send/index.js'
+import type { SenderOptions } from '../../src/send/index.js'
 import { startReceiver } from './receiver.js'
 import type { Receiver } from './receiver.js'
 import { createTestSigning } from './signing.js'

@@ -1,12 +1,8 @@
 import { decodeJwt } from 'jose'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import {
-  createSender,
-  createVerifier,
-  DeliveryAttemptError,
-  DeliveryError,
-} from '../../src/index.js'
-import type { DeadLetter, DeliveryEvent, SenderOptions } from '../../src/index.js'
+import { createVerifier } from '../../src/index.js'
+import { createSender, DeliveryAttemptError, DeliveryError } from '../../src/send/index.js'
+import type { DeadLetter, DeliveryEvent, SenderOptions } from '../../src/send/index.js'
 import { startJwksServer } from '../helpers/jwks-server.js'
 import type { JwksServer } from '../helpers/jwks-server.js'
 import { startReceiver } from './receiver.js'

@@ -1,5 +1,5 @@
-import { createSigner, loadKeySet } from '../../src/index.js'
-import type { PublicJwks, Signer } from '../../src/index.js'
+import { createSigner, loadKeySet } from '../../src/send/index.js'
+import type { PublicJwks, Signer } from '../../src/send/index.js'
 import { generateTestKey } from '../helpers/test-keys.js'
 
 export const ISSUER = 'https://sender.example'

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { jwksResponder, loadKeySet } from '../../src/index.js'
+import { loadKeySet } from '../../src/send/index.js'
+import { jwksResponder } from '../../src/http/index.js'
 import { generateTestKey } from '../helpers/test-keys.js'
 
 describe('jwksResponder', () => {

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import {
-  JwksUnavailableError,
-  problemResponse,
-  rawBodyUnavailable,
-  WEBHOOK_ERROR_STATUS,
-  WebhookError,
-} from '../../src/index.js'
+import { JwksUnavailableError, WEBHOOK_ERROR_STATUS, WebhookError } from '../../src/index.js'
+import { problemResponse, rawBodyUnavailable } from '../../src/http/index.js'
 import type { WebhookErrorCode } from '../../src/index.js'
 
 describe('problemResponse', () => {

@@ -3,7 +3,7 @@ import type { IncomingMessage, Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { WebhookError } from '../../src/index.js'
-import { readRawBody } from '../../src/index.js'
+import { readRawBody } from '../../src/http/index.js'
 
 let server: Server | undefined
 

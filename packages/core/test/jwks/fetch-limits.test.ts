@@ -1,7 +1,9 @@
 import type { ServerResponse } from 'node:http'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { JwksUnavailableError } from '../../src/errors/webhook-error.js'
+import { HooksealError } from '../../src/errors/hookseal-error.js'
 import { createRemoteKeySet } from '../../src/jwks/create-remote-key-set.js'
+import { JwksFetchError } from '../../src/jwks/jwks-fetch-error.js'
 import type { KeySetEvent, RemoteKeySetOptions } from '../../src/jwks/types.js'
 import { startJwksServer } from '../helpers/jwks-server.js'
 import type { JwksServer } from '../helpers/jwks-server.js'
@@ -58,6 +60,16 @@ async function unavailable(promise: Promise<unknown>): Promise<JwksUnavailableEr
   return refusal
 }
 
+/** Every failed fetch is a typed error with a stable code, whatever went wrong. */
+function failureCodes(): string[] {
+  return events.flatMap((event) => {
+    if (event.type !== 'jwks-fetch-failed') return []
+    expect(event.error).toBeInstanceOf(JwksFetchError)
+    expect(event.error).toBeInstanceOf(HooksealError)
+    return [event.error.code]
+  })
+}
+
 function failureMessages(): string[] {
   return events.flatMap((event) =>
     event.type === 'jwks-fetch-failed' ? [event.error.message] : [],
@@ -91,6 +103,7 @@ describe('the timeout', () => {
     expect(elapsed).toBeLessThan(2000)
     expect(server.requestCount).toBe(1)
     expect(failureMessages()).toEqual(['the JWKS endpoint sent no complete response within 200 ms'])
+    expect(failureCodes()).toEqual(['ERR_JWKS_TIMEOUT'])
   })
 
   it('covers the body too, not just the time to the first byte', async () => {
@@ -102,6 +115,7 @@ describe('the timeout', () => {
     await unavailable(keySetFor({ timeout: 200 }).getKey('key-1'))
     expect(performance.now() - started).toBeLessThan(2000)
     expect(failureMessages()).toEqual(['the JWKS endpoint sent no complete response within 200 ms'])
+    expect(failureCodes()).toEqual(['ERR_JWKS_TIMEOUT'])
   })
 })
 
@@ -138,6 +152,7 @@ describe('the response size cap', () => {
     expect(finished).toBe(false)
     expect(written).toBeLessThan(4 * MiB)
     expect(failureMessages()).toEqual([`the JWKS response exceeds ${MiB} bytes`])
+    expect(failureCodes()).toEqual(['ERR_JWKS_TOO_LARGE'])
   })
 
   it('refuses a declared Content-Length over the cap without waiting for the body', async () => {
@@ -179,6 +194,7 @@ describe('redirects', () => {
         expect(failureMessages()).toEqual([
           `the JWKS endpoint answered ${status}; redirects are not followed`,
         ])
+        expect(failureCodes()).toEqual(['ERR_JWKS_STATUS'])
       } finally {
         await target.close()
       }
@@ -199,20 +215,40 @@ describe('responses that are not a usable JWK Set', () => {
       'a body that is not JSON',
       serving('<html>maintenance</html>'),
       'the JWKS response is not JSON',
+      'ERR_JWKS_INVALID',
     ],
-    ['an empty body', serving(''), 'the JWKS response is not JSON'],
-    ['JSON without a keys array', serving('{"foo":1}'), 'the response is not a JWK Set'],
-    ['a JSON array', serving('[]'), 'the response is not a JWK Set'],
-    ['a 500', serving('{"keys":[]}', 500), 'the JWKS endpoint answered 500, not 200'],
-    ['a 404', serving('{"keys":[]}', 404), 'the JWKS endpoint answered 404, not 200'],
-    ['a 204', serving('', 204), 'the JWKS endpoint answered 204, not 200'],
-  ])('fails on %s and answers 503 when nothing is cached', async (_name, handler, message) => {
-    server.setHandler(handler)
-    await unavailable(keySetFor().getKey('key-1'))
-    expect(failureMessages()).toHaveLength(1)
-    expect(failureMessages()[0]).toContain(message)
-    expect(events).toMatchObject([{ type: 'jwks-fetch-failed', retryInMs: 5000 }])
-  })
+    ['an empty body', serving(''), 'the JWKS response is not JSON', 'ERR_JWKS_INVALID'],
+    [
+      'JSON without a keys array',
+      serving('{"foo":1}'),
+      'the response is not a JWK Set',
+      'ERR_JWKS_INVALID',
+    ],
+    ['a JSON array', serving('[]'), 'the response is not a JWK Set', 'ERR_JWKS_INVALID'],
+    [
+      'a 500',
+      serving('{"keys":[]}', 500),
+      'the JWKS endpoint answered 500, not 200',
+      'ERR_JWKS_STATUS',
+    ],
+    [
+      'a 404',
+      serving('{"keys":[]}', 404),
+      'the JWKS endpoint answered 404, not 200',
+      'ERR_JWKS_STATUS',
+    ],
+    ['a 204', serving('', 204), 'the JWKS endpoint answered 204, not 200', 'ERR_JWKS_STATUS'],
+  ])(
+    'fails on %s and answers 503 when nothing is cached',
+    async (_name, handler, message, code) => {
+      server.setHandler(handler)
+      await unavailable(keySetFor().getKey('key-1'))
+      expect(failureMessages()).toHaveLength(1)
+      expect(failureMessages()[0]).toContain(message)
+      expect(failureCodes()).toEqual([code])
+      expect(events).toMatchObject([{ type: 'jwks-fetch-failed', retryInMs: 5000 }])
+    },
+  )
 
   it('fails on more keys than maxKeys allows', async () => {
     server.setKeys(
@@ -220,12 +256,13 @@ describe('responses that are not a usable JWK Set', () => {
     )
     await unavailable(keySetFor({ maxKeys: 2 }).getKey('key-1'))
     expect(failureMessages()).toEqual(['the JWK Set holds 3 keys; at most 2 are allowed'])
+    expect(failureCodes()).toEqual(['ERR_JWKS_INVALID'])
   })
 
   it('fails when the connection is dropped', async () => {
     server.setBehaviour('reset')
     await unavailable(keySetFor().getKey('key-1'))
-    expect(failureMessages()).toHaveLength(1)
+    expect(failureCodes()).toEqual(['ERR_JWKS_NETWORK'])
   })
 
   it('fails when nothing listens, without putting the URL in the thrown message', async () => {
@@ -233,5 +270,6 @@ describe('responses that are not a usable JWK Set', () => {
     const error = await unavailable(keySetFor().getKey('key-1'))
     expect(error.retryAfter).toBe(5)
     expect(events).toMatchObject([{ type: 'jwks-fetch-failed', jwksUri: server.url }])
+    expect(failureCodes()).toEqual(['ERR_JWKS_NETWORK'])
   })
 })

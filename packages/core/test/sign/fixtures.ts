@@ -1,6 +1,6 @@
 import { createPublicKey, generateKeyPairSync } from 'node:crypto'
 import type { JsonWebKey, KeyObject } from 'node:crypto'
-import type { SigningAlgorithm } from '../../src/index.js'
+import type { SigningAlgorithm } from '../../src/send/index.js'
 
 export const ALGORITHMS: readonly SigningAlgorithm[] = ['RS256', 'ES256', 'EdDSA']
 

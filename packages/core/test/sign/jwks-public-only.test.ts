@@ -1,8 +1,8 @@
 import type { KeyObject } from 'node:crypto'
 import fc from 'fast-check'
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createSigner, loadKeySet } from '../../src/index.js'
-import type { SigningKeyInput, SigningKeySet, SigningKeyState } from '../../src/index.js'
+import { createSigner, loadKeySet } from '../../src/send/index.js'
+import type { SigningKeyInput, SigningKeySet, SigningKeyState } from '../../src/send/index.js'
 import { ALGORITHMS, jwkOf, pemOf, privateKeyFor, SECRET_MEMBERS } from './fixtures.js'
 
 const PUBLIC_MEMBERS: Readonly<Record<string, readonly string[]>> = {

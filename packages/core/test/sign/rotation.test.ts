@@ -1,12 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createSigner, createVerifier, loadKeySet } from '../../src/index.js'
-import type {
-  SignedWebhookHeaders,
-  Signer,
-  SigningKeySet,
-  Verifier,
-  VerifierEvent,
-} from '../../src/index.js'
+import { createVerifier } from '../../src/index.js'
+import { createSigner, loadKeySet } from '../../src/send/index.js'
+import type { Verifier, VerifierEvent } from '../../src/index.js'
+import type { SignedWebhookHeaders, Signer, SigningKeySet } from '../../src/send/index.js'
 import { startJwksServer } from '../helpers/jwks-server.js'
 import type { JwksServer } from '../helpers/jwks-server.js'
 import { pemOf, privateKeyFor } from './fixtures.js'

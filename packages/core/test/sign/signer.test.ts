@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto'
 import { decodeJwt, decodeProtectedHeader } from 'jose'
 import { afterEach, beforeAll, describe, expect, expectTypeOf, it, vi } from 'vitest'
-import { createSigner, loadKeySet } from '../../src/index.js'
+import { createSigner, loadKeySet } from '../../src/send/index.js'
+import type { HeadersInput } from '../../src/index.js'
 import type {
-  CreateSignerOptions,
-  HeadersInput,
+  SignerOptions,
   SignedWebhookHeaders,
   SignWebhookRequest,
   SigningKeySet,
-} from '../../src/index.js'
+} from '../../src/send/index.js'
 import { ALGORITHMS, pemOf, privateKeyFor } from './fixtures.js'
 
 const ISSUER = 'https://sender.example'
@@ -111,7 +111,7 @@ describe('createSigner', () => {
     expect(decodeProtectedHeader(token).alg).toBe(alg)
   })
 
-  it.each<[string, Partial<CreateSignerOptions>]>([
+  it.each<[string, Partial<SignerOptions>]>([
     ['no issuer', { issuer: '' }],
     ['keys not from loadKeySet', { keys: { ...keys } }],
     ['a zero expiresIn', { expiresIn: 0 }],

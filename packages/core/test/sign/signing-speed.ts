@@ -7,7 +7,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { SignJWT } from 'jose'
-import { createSigner, loadKeySet } from '../../src/index.js'
+import { createSigner, loadKeySet } from '../../src/send/index.js'
 import { ALGORITHMS, pemOf, privateKeyFor } from './fixtures.js'
 
 const ISSUER = 'https://sender.example'

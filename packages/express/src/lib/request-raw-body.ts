@@ -1,4 +1,4 @@
-import { bodyTooLarge, rawBodyUnavailable, readRawBody } from '@hookseal/core'
+import { bodyTooLarge, rawBodyUnavailable, readRawBody } from '@hookseal/core/http'
 import type { IncomingMessage } from 'node:http'
 import { keptRawBody } from '../keep-raw-body.js'
 

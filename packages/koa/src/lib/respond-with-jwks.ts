@@ -1,4 +1,4 @@
-import type { JwksResponse } from '@hookseal/core'
+import type { JwksResponse } from '@hookseal/core/http'
 import type { ExtendableContext } from 'koa'
 
 /** Answers a request with a JWKS rendered by core's `jwksResponder`. */

@@ -1,0 +1,52 @@
+/**
+ * What a sender uses: key sets with rotation, the signer, delivery with retries and dead letters,
+ * outbound authentication per destination, and the delivery errors.
+ *
+ * @example
+ * ```ts
+ * import { createSender, createSigner, loadKeySet } from '@hookseal/core/send'
+ *
+ * const keys = await loadKeySet({ keys: [{ pemFile: './signing-key.pem' }] })
+ * const sender = createSender({ signer: createSigner({ issuer: 'https://sender.example', keys }) })
+ * await sender.send({ url: 'https://receiver.example/webhooks', body: JSON.stringify(event) })
+ * ```
+ *
+ * @packageDocumentation
+ */
+export { loadKeySet } from '../sign/load-key-set.js'
+export { createSigner } from '../sign/create-signer.js'
+export { createSender } from '../deliver/create-sender.js'
+export { prepareDelivery } from '../deliver/prepare-delivery.js'
+export { HooksealError } from '../errors/hookseal-error.js'
+export { DeliveryAttemptError, DeliveryError } from '../deliver/delivery-error.js'
+
+export type { SignerOptions } from '../sign/create-signer.js'
+export type { SignedWebhookHeaders, Signer, SignWebhookRequest } from '../sign/types.js'
+export type {
+  AddSigningKeyInput,
+  LoadKeySetOptions,
+  PrivateKeySource,
+  PublicJwks,
+  PublicSigningJwk,
+  SigningAlgorithm,
+  SigningKeyInfo,
+  SigningKeyInput,
+  SigningKeySet,
+  SigningKeySettings,
+  SigningKeyState,
+} from '../sign/key-set-types.js'
+export type { DeliveryAttemptErrorCode, DeliveryErrorCode } from '../deliver/delivery-error.js'
+export type { ResolveHost } from '../deliver/guarded-lookup.js'
+export type { PreparedDelivery } from '../deliver/prepare-delivery.js'
+export type {
+  ClientCredentialsOptions,
+  DeadLetter,
+  DeadLetterReason,
+  Delivery,
+  DeliveryAttempt,
+  DeliveryEvent,
+  DeliveryResult,
+  DestinationAuth,
+  Sender,
+  SenderOptions,
+} from '../deliver/types.js'
