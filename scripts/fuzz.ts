@@ -15,8 +15,8 @@ import {
   ComparisonCounts,
   createDifferentialHarness,
   seedFrom,
-} from '../packages/core/test/helpers/differential.js'
-import type { Case, Comparison } from '../packages/core/test/helpers/differential.js'
+} from '@hookseal/test-support/differential'
+import type { Case, Comparison } from '@hookseal/test-support/differential'
 
 const { values } = parseArgs({
   options: {

@@ -11,13 +11,12 @@
  *   pnpm stress --verifications 200000 --max-entries 50000
  */
 import { createHash, generateKeyPairSync, sign } from 'node:crypto'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { parseArgs } from 'node:util'
 import { runInNewContext } from 'node:vm'
 import { setFlagsFromString } from 'node:v8'
 import { createMemoryReplayStore, createVerifier, WebhookError } from '@hookseal/core'
 import type { VerifierEvent } from '@hookseal/core'
+import { startJwksServer } from '@hookseal/test-support/jwks-server'
 
 const { values } = parseArgs({
   options: {
@@ -82,14 +81,11 @@ function describeMemory(s: Snapshot): string {
 // The sender: one Ed25519 key (signing costs some 30 µs), its JWKS on loopback.
 const { privateKey, publicKey } = generateKeyPairSync('ed25519')
 const jwk = { ...publicKey.export({ format: 'jwk' }), kid: KID, alg: 'EdDSA', use: 'sig' }
-let jwksRequests = 0
-const jwksServer = createServer((_req, res) => {
-  jwksRequests++
-  res.writeHead(200, { 'content-type': 'application/jwk-set+json', 'cache-control': 'max-age=600' })
-  res.end(JSON.stringify({ keys: [jwk] }))
-})
-await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve))
-const jwksUri = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks.json`
+const jwksServer = await startJwksServer(
+  { keys: [jwk] },
+  { headers: { 'cache-control': 'max-age=600' } },
+)
+const jwksUri = jwksServer.url
 
 const events = new Map<string, number>()
 const verifier = createVerifier({
@@ -213,10 +209,10 @@ checks.push([
 
 const cooldowns = Math.ceil((elapsedSeconds * 1000) / COOLDOWN_MS)
 checks.push([
-  `JWKS endpoint asked ${jwksRequests} times in ${elapsedSeconds.toFixed(0)} s ` +
+  `JWKS endpoint asked ${jwksServer.requestCount} times in ${elapsedSeconds.toFixed(0)} s ` +
     `for ${fmt.format(UNKNOWN_KIDS)} unknown kids (at most one fetch per cooldown, ` +
     `plus the first fetch and one refresh per 8 minutes: ≤ ${cooldowns + 2 + Math.ceil(elapsedSeconds / 480)})`,
-  jwksRequests <= cooldowns + 2 + Math.ceil(elapsedSeconds / 480),
+  jwksServer.requestCount <= cooldowns + 2 + Math.ceil(elapsedSeconds / 480),
 ])
 
 // Once the store is full, the heap must stop growing: compare the checkpoints after it filled.
@@ -231,7 +227,7 @@ checks.push([
 ])
 checks.push([`every verification answered as expected`, failures.length === 0])
 
-jwksServer.close()
+await jwksServer.close()
 
 const total = VERIFICATIONS + UNKNOWN_KIDS + UNKNOWN_ISSUERS
 console.log(

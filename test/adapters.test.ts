@@ -6,16 +6,16 @@ import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createVerifier } from '@hookseal/core'
 import type { IssuerOptions, VerifierOptions } from '@hookseal/core'
-import { startJwksServer } from '../packages/core/test/helpers/jwks-server.js'
-import type { JwksServer } from '../packages/core/test/helpers/jwks-server.js'
+import { startJwksServer } from '@hookseal/test-support/jwks-server'
+import type { JwksServer } from '@hookseal/test-support/jwks-server'
 import {
   generateTestKey,
   jwksOf,
   segment,
   signToken,
   webhookClaims,
-} from '../packages/core/test/helpers/test-keys.js'
-import type { TestKey } from '../packages/core/test/helpers/test-keys.js'
+} from '@hookseal/test-support/test-keys'
+import type { TestKey } from '@hookseal/test-support/test-keys'
 import { expressHarnesses } from './harness/express.js'
 import { fastifyHarnesses } from './harness/fastify.js'
 import { koaHarnesses } from './harness/koa.js'

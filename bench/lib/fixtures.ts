@@ -1,8 +1,7 @@
 import { createHash, generateKeyPairSync } from 'node:crypto'
 import type { JsonWebKey, KeyObject } from 'node:crypto'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { setTimeout as sleep } from 'node:timers/promises'
+import { startJwksServer } from '@hookseal/test-support/jwks-server'
+import type { JwksServer } from '@hookseal/test-support/jwks-server'
 
 export const ISSUER = 'https://partner.example'
 export const WEBHOOK_PATH = '/webhooks'
@@ -76,47 +75,18 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex')
 }
 
-export interface JwksServer {
-  readonly uri: string
-  /** How many times the JWKS was served. */
-  readonly fetches: number
-  /** Publishes another set of keys, as a sender rotating its keys does. */
-  publish(keys: readonly JsonWebKey[]): void
-  close(): Promise<void>
+/**
+ * Serves `keys` as a JWKS on 127.0.0.1, cacheable for ten minutes as a sender's usually is, and
+ * counts the fetches (`requestCount`). `delayMs` holds every response back by that long.
+ */
+export function serveBenchJwks(
+  keys: readonly JsonWebKey[],
+  { delayMs }: { delayMs?: number } = {},
+): Promise<JwksServer> {
+  return startJwksServer(
+    { keys },
+    { headers: { 'cache-control': 'max-age=600' }, ...(delayMs === undefined ? {} : { delayMs }) },
+  )
 }
 
-/**
- * Serves a JWKS on 127.0.0.1 and counts the fetches. `delayMs` holds every response back by that
- * long, standing in for the round trip to a real sender's endpoint.
- */
-export async function startJwksServer(
-  keys: readonly JsonWebKey[],
-  { delayMs = 0 }: { delayMs?: number } = {},
-): Promise<JwksServer> {
-  let document = JSON.stringify({ keys })
-  let fetches = 0
-  const server = createServer((_req, res) => {
-    fetches += 1
-    const served = document
-    void sleep(delayMs).then(() => {
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=600' })
-      res.end(served)
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return {
-    uri: `http://127.0.0.1:${port}/.well-known/jwks.json`,
-    get fetches() {
-      return fetches
-    },
-    publish(next) {
-      document = JSON.stringify({ keys: next })
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  }
-}
+export type { JwksServer }

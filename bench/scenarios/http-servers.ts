@@ -20,7 +20,7 @@ import type { Request as JwtRequest } from 'express-jwt'
 import Fastify from 'fastify'
 import jwksRsa from 'jwks-rsa'
 import Koa from 'koa'
-import { AUDIENCE, ISSUER, WEBHOOK_PATH, sha256Hex, startJwksServer } from '../lib/fixtures.js'
+import { AUDIENCE, ISSUER, WEBHOOK_PATH, sha256Hex, serveBenchJwks } from '../lib/fixtures.js'
 import type { JsonWebKey } from 'node:crypto'
 
 export const HTTP_CONTENDERS = [
@@ -149,15 +149,15 @@ function expressJwtApp(jwksUri: string): express.Express {
 
 async function main(): Promise<void> {
   const keys = JSON.parse(process.argv[2] ?? '[]') as JsonWebKey[]
-  const jwks = await startJwksServer(keys)
+  const jwks = await serveBenchJwks(keys)
   const ports: Record<HttpContender, number> = {
-    express: await listen(createServer(expressApp(false, jwks.uri))),
-    'express + hookseal': await listen(createServer(expressApp(true, jwks.uri))),
-    koa: await listen(createServer(koaApp(false, jwks.uri).callback())),
-    'koa + hookseal': await listen(createServer(koaApp(true, jwks.uri).callback())),
-    fastify: await fastifyApp(false, jwks.uri),
-    'fastify + hookseal': await fastifyApp(true, jwks.uri),
-    'express + express-jwt + jwks-rsa': await listen(createServer(expressJwtApp(jwks.uri))),
+    express: await listen(createServer(expressApp(false, jwks.url))),
+    'express + hookseal': await listen(createServer(expressApp(true, jwks.url))),
+    koa: await listen(createServer(koaApp(false, jwks.url).callback())),
+    'koa + hookseal': await listen(createServer(koaApp(true, jwks.url).callback())),
+    fastify: await fastifyApp(false, jwks.url),
+    'fastify + hookseal': await fastifyApp(true, jwks.url),
+    'express + express-jwt + jwks-rsa': await listen(createServer(expressJwtApp(jwks.url))),
   }
   process.send?.({ type: 'ready', ports } satisfies ServerMessage)
 }

@@ -10,7 +10,7 @@ import {
   ISSUER,
   generateSigningKey,
   sha256Hex,
-  startJwksServer,
+  serveBenchJwks,
   webhookBody,
 } from '../lib/fixtures.js'
 import { startTokenSigner } from '../lib/tokens.js'
@@ -41,10 +41,10 @@ export async function runMemoryScenario(log: (line: string) => void): Promise<Me
     bodyDigest: sha256Hex(body),
     lifetime: 300,
   })
-  const jwks = await startJwksServer([key.jwk])
+  const jwks = await serveBenchJwks([key.jwk])
   const child = fork(
     new URL('./memory-child.ts', import.meta.url),
-    [jwks.uri, String(TOTAL), String(CHECKPOINT_EVERY)],
+    [jwks.url, String(TOTAL), String(CHECKPOINT_EVERY)],
     {
       execArgv: [...process.execArgv, '--expose-gc'],
       serialization: 'advanced',

@@ -13,7 +13,7 @@ import {
   WEBHOOK_PATH,
   generateSigningKey,
   sha256Hex,
-  startJwksServer,
+  serveBenchJwks,
   webhookBody,
 } from '../lib/fixtures.js'
 import type { JwksServer, SigningKey } from '../lib/fixtures.js'
@@ -79,12 +79,12 @@ async function stampede(
   warmToken: string,
   tokens: readonly string[],
 ): Promise<StampedeRow> {
-  const jwks: JwksServer = await startJwksServer([oldKey.jwk], { delayMs: JWKS_DELAY_MS })
+  const jwks: JwksServer = await serveBenchJwks([oldKey.jwk], { delayMs: JWKS_DELAY_MS })
   try {
-    const verify = contender.create(jwks.uri)
+    const verify = contender.create(jwks.url)
     await verify(warmToken)
-    jwks.publish([oldKey.jwk, newKey.jwk])
-    const before = jwks.fetches
+    jwks.setKeys({ keys: [oldKey.jwk, newKey.jwk] })
+    const before = jwks.requestCount
     const start = process.hrtime.bigint()
     const outcomes = await Promise.allSettled(tokens.map((token) => verify(token)))
     const drainMs = Number(process.hrtime.bigint() - start) / 1e6
@@ -99,7 +99,7 @@ async function stampede(
     const top = [...refusals].sort((a, b) => b[1] - a[1])[0]
     return {
       name: contender.name,
-      fetches: jwks.fetches - before,
+      fetches: jwks.requestCount - before,
       drainMs,
       accepted: outcomes.length - refused,
       refused,

@@ -14,7 +14,7 @@ import {
   WEBHOOK_PATH,
   generateSigningKey,
   sha256Hex,
-  startJwksServer,
+  serveBenchJwks,
   webhookBody,
 } from '../lib/fixtures.js'
 import { compareInterleaved, inputsNeeded } from '../lib/measure.js'
@@ -79,7 +79,7 @@ export async function runVerifyScenario(log: (line: string) => void): Promise<Ve
   const tokens = await signTokenPool(key, template, count)
   const token = (i: number): string => tokens[i] as string
 
-  const jwks = await startJwksServer([key.jwk])
+  const jwks = await serveBenchJwks([key.jwk])
   try {
     // The limit: the signature check alone, on bytes already split and decoded.
     const signed = tokens.map((t) => {
@@ -98,7 +98,7 @@ export async function runVerifyScenario(log: (line: string) => void): Promise<Ve
       await replayStore.remember(`${ISSUER}\0prefill-${i}`, until)
     }
     const verifier = createVerifier({
-      issuers: [{ issuer: ISSUER, jwksUri: jwks.uri, audience: AUDIENCE }],
+      issuers: [{ issuer: ISSUER, jwksUri: jwks.url, audience: AUDIENCE }],
       replayStore,
       allowInsecureHttp: true,
     })
@@ -119,7 +119,7 @@ export async function runVerifyScenario(log: (line: string) => void): Promise<Ve
     const checkDigest = (payload: Record<string, unknown>): void => {
       if (payload.request_body_sha256 !== sha256Hex(body)) throw new VerdictError('digest')
     }
-    const joseKeys = createRemoteJWKSet(new URL(jwks.uri))
+    const joseKeys = createRemoteJWKSet(new URL(jwks.url))
     const joseOptions = {
       issuer: ISSUER,
       audience: AUDIENCE,
@@ -131,7 +131,7 @@ export async function runVerifyScenario(log: (line: string) => void): Promise<Ve
       const { payload } = await jwtVerify(token(i), joseKeys, joseOptions)
       checkDigest(payload)
     }
-    const jwksClient = jwksRsa({ jwksUri: jwks.uri, cache: true, rateLimit: true })
+    const jwksClient = jwksRsa({ jwksUri: jwks.url, cache: true, rateLimit: true })
     const getKey: jwt.GetPublicKeyOrSecret = (header, callback) => {
       jwksClient.getSigningKey(header.kid, (error, signingKey) =>
         callback(error, signingKey?.getPublicKey()),

@@ -1,14 +1,9 @@
 import { createVerifier } from '@hookseal/core'
 import type { Verifier } from '@hookseal/core'
-import { startJwksServer } from '../../packages/core/test/helpers/jwks-server.js'
-import type { JwksServer } from '../../packages/core/test/helpers/jwks-server.js'
-import {
-  generateTestKey,
-  jwksOf,
-  signToken,
-  webhookClaims,
-} from '../../packages/core/test/helpers/test-keys.js'
-import type { TestKey } from '../../packages/core/test/helpers/test-keys.js'
+import { startJwksServer } from '@hookseal/test-support/jwks-server'
+import type { JwksServer } from '@hookseal/test-support/jwks-server'
+import { generateTestKey, jwksOf, signToken, webhookClaims } from '@hookseal/test-support/test-keys'
+import type { TestKey } from '@hookseal/test-support/test-keys'
 
 export const ISSUER = 'https://partner.example'
 export const AUDIENCE = 'https://receiver.example/webhooks'

@@ -13,10 +13,10 @@ import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createVerifier, WebhookError } from '../src/index.js'
 import type { IssuerOptions, Verifier, VerifierOptions } from '../src/index.js'
-import { startJwksServer } from './helpers/jwks-server.js'
-import type { JwksServer } from './helpers/jwks-server.js'
-import { generateTestKey, segment, sha256Hex } from './helpers/test-keys.js'
-import type { TestKey } from './helpers/test-keys.js'
+import { startJwksServer } from '@hookseal/test-support/jwks-server'
+import type { JwksServer } from '@hookseal/test-support/jwks-server'
+import { generateTestKey, segment, sha256Hex } from '@hookseal/test-support/test-keys'
+import type { TestKey } from '@hookseal/test-support/test-keys'
 
 /**
  * One describe block per item of the JWT attack checklist (shared/corpora/jwt-attacks) that applies

@@ -1,7 +1,11 @@
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ComparisonCounts, createDifferentialHarness, seedFrom } from './helpers/differential.js'
-import type { Case, DifferentialHarness } from './helpers/differential.js'
+import {
+  ComparisonCounts,
+  createDifferentialHarness,
+  seedFrom,
+} from '@hookseal/test-support/differential'
+import type { Case, DifferentialHarness } from '@hookseal/test-support/differential'
 
 const NUM_RUNS = 10_000
 const SEED = seedFrom(process.env.FC_SEED)

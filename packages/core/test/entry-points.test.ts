@@ -74,12 +74,10 @@ describe('one error hierarchy', () => {
           typeof value === 'function' && value.prototype instanceof Error,
       )
     expect(classes.length).toBeGreaterThanOrEqual(6)
-    for (const ErrorClass of new Set(classes)) {
-      expect(
-        ErrorClass === receiver.HooksealError ||
-          ErrorClass.prototype instanceof receiver.HooksealError,
-        ErrorClass.name,
-      ).toBe(true)
+    for (const ErrorClass of new Set<unknown>(classes)) {
+      const isBase = ErrorClass === receiver.HooksealError
+      const extendsBase = (ErrorClass as typeof Error).prototype instanceof receiver.HooksealError
+      expect(isBase || extendsBase, (ErrorClass as typeof Error).name).toBe(true)
     }
   })
 

@@ -5,10 +5,10 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createVerifier, WEBHOOK_ERROR_STATUS, WebhookError } from '../src/index.js'
 import type { HeadersInput, Verifier, WebhookRequest } from '../src/index.js'
-import { startJwksServer } from './helpers/jwks-server.js'
-import type { JwksServer } from './helpers/jwks-server.js'
-import { generateTestKey, jwksOf, segment, sha256Hex } from './helpers/test-keys.js'
-import type { TestKey } from './helpers/test-keys.js'
+import { startJwksServer } from '@hookseal/test-support/jwks-server'
+import type { JwksServer } from '@hookseal/test-support/jwks-server'
+import { generateTestKey, jwksOf, segment, sha256Hex } from '@hookseal/test-support/test-keys'
+import type { TestKey } from '@hookseal/test-support/test-keys'
 
 /**
  * Property tests on the whole verifier, with a sender's JWKS on loopback: whatever arrives as the

@@ -6,12 +6,17 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createVerifier, RetryableWebhookError, WebhookError } from '../src/index.js'
 import type { Verifier, VerifierEvent } from '../src/index.js'
-import { startJwksServer } from './helpers/jwks-server.js'
-import type { JwksServer } from './helpers/jwks-server.js'
-import { createTestCa } from './helpers/test-ca.js'
-import type { TestCertificate } from './helpers/test-ca.js'
-import { generateTestKey, jwksOf, signCompact, webhookClaims } from './helpers/test-keys.js'
-import type { TestKey } from './helpers/test-keys.js'
+import { startJwksServer } from '@hookseal/test-support/jwks-server'
+import type { JwksServer } from '@hookseal/test-support/jwks-server'
+import { createTestCa } from '@hookseal/test-support/test-ca'
+import type { TestCertificate } from '@hookseal/test-support/test-ca'
+import {
+  generateTestKey,
+  jwksOf,
+  signCompact,
+  webhookClaims,
+} from '@hookseal/test-support/test-keys'
+import type { TestKey } from '@hookseal/test-support/test-keys'
 
 /**
  * The verifier against a real JWKS endpoint on loopback that is switched between behaviours while a

@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createVerifier, WebhookError } from '../src/index.js'
 import type { IssuerOptions, Verifier, VerifierOptions, WebhookRequest } from '../src/index.js'
-import { startJwksServer } from './helpers/jwks-server.js'
-import type { JwksServer } from './helpers/jwks-server.js'
+import { startJwksServer } from '@hookseal/test-support/jwks-server'
+import type { JwksServer } from '@hookseal/test-support/jwks-server'
 import {
   generateTestKey,
   jwksOf,
@@ -15,8 +15,8 @@ import {
   signCompact,
   signToken,
   webhookClaims,
-} from './helpers/test-keys.js'
-import type { TestKey } from './helpers/test-keys.js'
+} from '@hookseal/test-support/test-keys'
+import type { TestKey } from '@hookseal/test-support/test-keys'
 
 const ISSUER = 'https://partner.example'
 const AUDIENCE = 'https://receiver.example/webhooks'

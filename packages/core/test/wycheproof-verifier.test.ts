@@ -4,9 +4,9 @@ import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createVerifier, SUPPORTED_ALGORITHMS, WebhookError } from '../src/index.js'
 import type { IssuerOptions, Verifier } from '../src/index.js'
-import { startJwksServer } from './helpers/jwks-server.js'
-import type { JwksServer } from './helpers/jwks-server.js'
-import { segment, sha256Hex } from './helpers/test-keys.js'
+import { startJwksServer } from '@hookseal/test-support/jwks-server'
+import type { JwksServer } from '@hookseal/test-support/jwks-server'
+import { segment, sha256Hex } from '@hookseal/test-support/test-keys'
 
 /**
  * The Wycheproof JSON Web Signature and JSON Web Key vectors through the whole verifier: each test

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { HooksealError } from '@hookseal/core'
 import type { ReplayStore } from '@hookseal/core'
 
 /**
@@ -44,12 +45,12 @@ export interface RedisReplayStoreOptions {
 }
 
 /** Why the store could not answer; the verifier wraps it as the `cause` of its 503. */
-export class ReplayStoreUnavailableError extends Error {
+export class ReplayStoreUnavailableError extends HooksealError {
+  declare readonly code: 'ERR_REPLAY_STORE_UNAVAILABLE'
   readonly reason: 'timeout' | 'error'
 
   constructor(reason: 'timeout' | 'error', message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.name = new.target.name
+    super('ERR_REPLAY_STORE_UNAVAILABLE', message, options)
     this.reason = reason
   }
 }

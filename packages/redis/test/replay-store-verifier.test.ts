@@ -4,16 +4,11 @@ import { createVerifier, RetryableWebhookError, WebhookError } from '@hookseal/c
 import type { ReplayStore, Verifier, VerifierOptions, WebhookRequest } from '@hookseal/core'
 import { createRedisReplayStore } from '../src/index.js'
 import type { RedisReplayStoreEvent } from '../src/index.js'
-import { startTestRedis } from './helpers/redis-server.js'
-import type { TestRedis } from './helpers/redis-server.js'
-import { startJwksServer } from '../../core/test/helpers/jwks-server.js'
-import type { JwksServer } from '../../core/test/helpers/jwks-server.js'
-import {
-  generateTestKey,
-  jwksOf,
-  signToken,
-  webhookClaims,
-} from '../../core/test/helpers/test-keys.js'
+import { startTestRedis } from '@hookseal/test-support/redis-server'
+import type { TestRedis } from '@hookseal/test-support/redis-server'
+import { startJwksServer } from '@hookseal/test-support/jwks-server'
+import type { JwksServer } from '@hookseal/test-support/jwks-server'
+import { generateTestKey, jwksOf, signToken, webhookClaims } from '@hookseal/test-support/test-keys'
 
 const ISSUER = 'https://sender.example'
 const AUDIENCE = 'https://receiver.example/webhooks'

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Redis } from 'ioredis'
 import { createRedisReplayStore, ReplayStoreUnavailableError } from '../src/index.js'
 import type { RedisReplayStoreEvent, RedisReplayStoreOptions } from '../src/index.js'
-import { startTestRedis } from './helpers/redis-server.js'
-import type { TestRedis } from './helpers/redis-server.js'
+import { startTestRedis } from '@hookseal/test-support/redis-server'
+import type { TestRedis } from '@hookseal/test-support/redis-server'
 
 let redis: TestRedis
 let client: Redis

@@ -1,6 +1,6 @@
 import { createSigner, loadKeySet } from '../../src/send/index.js'
 import type { PublicJwks, Signer } from '../../src/send/index.js'
-import { generateTestKey } from '../helpers/test-keys.js'
+import { generateTestKey } from '@hookseal/test-support/test-keys'
 
 export const ISSUER = 'https://sender.example'
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { loadKeySet } from '../../src/send/index.js'
 import { jwksResponder } from '../../src/http/index.js'
-import { generateTestKey } from '../helpers/test-keys.js'
+import { generateTestKey } from '@hookseal/test-support/test-keys'
 
 describe('jwksResponder', () => {
   it('renders the current public JWKS with a cache lifetime', async () => {

@@ -4,10 +4,10 @@ import { JwksUnavailableError, WebhookError } from '../../src/errors/webhook-err
 import { createRemoteKeySet } from '../../src/jwks/create-remote-key-set.js'
 import type { KeySetEvent, RemoteKeySet, RemoteKeySetOptions } from '../../src/jwks/types.js'
 import { isUsable } from '../../src/keys/verification-key.js'
-import { startJwksServer } from '../helpers/jwks-server.js'
-import type { JwksServer } from '../helpers/jwks-server.js'
-import { generateTestKey, jwksOf } from '../helpers/test-keys.js'
-import type { TestKey } from '../helpers/test-keys.js'
+import { startJwksServer } from '@hookseal/test-support/jwks-server'
+import type { JwksServer } from '@hookseal/test-support/jwks-server'
+import { generateTestKey, jwksOf } from '@hookseal/test-support/test-keys'
+import type { TestKey } from '@hookseal/test-support/test-keys'
 
 const SECOND = 1000
 const MINUTE = 60 * SECOND

@@ -5,10 +5,10 @@ import { HooksealError } from '../../src/errors/hookseal-error.js'
 import { createRemoteKeySet } from '../../src/jwks/create-remote-key-set.js'
 import { JwksFetchError } from '../../src/jwks/jwks-fetch-error.js'
 import type { KeySetEvent, RemoteKeySetOptions } from '../../src/jwks/types.js'
-import { startJwksServer } from '../helpers/jwks-server.js'
-import type { JwksServer } from '../helpers/jwks-server.js'
-import { generateTestKey, jwksOf } from '../helpers/test-keys.js'
-import type { TestKey } from '../helpers/test-keys.js'
+import { startJwksServer } from '@hookseal/test-support/jwks-server'
+import type { JwksServer } from '@hookseal/test-support/jwks-server'
+import { generateTestKey, jwksOf } from '@hookseal/test-support/test-keys'
+import type { TestKey } from '@hookseal/test-support/test-keys'
 
 const MiB = 1024 * 1024
 

@@ -6,11 +6,11 @@ import { JwksUnavailableError } from '../../src/errors/webhook-error.js'
 import { createRemoteKeySet } from '../../src/jwks/create-remote-key-set.js'
 import type { KeySetEvent } from '../../src/jwks/types.js'
 import type { JwksFetchError } from '../../src/jwks/jwks-fetch-error.js'
-import { startJwksServer } from '../helpers/jwks-server.js'
-import type { JwksServer } from '../helpers/jwks-server.js'
-import { createTestCa } from '../helpers/test-ca.js'
-import type { TestCa, TestCertificate } from '../helpers/test-ca.js'
-import { generateTestKey, jwksOf } from '../helpers/test-keys.js'
+import { startJwksServer } from '@hookseal/test-support/jwks-server'
+import type { JwksServer } from '@hookseal/test-support/jwks-server'
+import { createTestCa } from '@hookseal/test-support/test-ca'
+import type { TestCa, TestCertificate } from '@hookseal/test-support/test-ca'
+import { generateTestKey, jwksOf } from '@hookseal/test-support/test-keys'
 
 // The process-wide TLS defaults live on the CommonJS module object; ESM bindings are read-only.
 const tls = createRequire(import.meta.url)('node:tls') as typeof Tls

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRemoteKeySet } from '../../src/jwks/create-remote-key-set.js'
 import type { RemoteKeySetOptions } from '../../src/jwks/types.js'
-import { startJwksServer } from '../helpers/jwks-server.js'
-import type { JwksServer } from '../helpers/jwks-server.js'
+import { startJwksServer } from '@hookseal/test-support/jwks-server'
+import type { JwksServer } from '@hookseal/test-support/jwks-server'
 
 const HTTPS_URI = 'https://sender.example/.well-known/jwks.json'
 

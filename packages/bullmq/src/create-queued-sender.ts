@@ -1,3 +1,5 @@
+import { callListener, failWith, numberOption } from '@hookseal/core/http'
+import type { Fail } from '@hookseal/core/http'
 import type { Delivery } from '@hookseal/core/send'
 import { Queue } from 'bullmq'
 import type { ConnectionOptions } from 'bullmq'
@@ -15,10 +17,12 @@ import {
   DELIVERY_JOB_NAME,
   encodeDelivery,
   jobIdOf,
-  positiveInteger,
 } from './queue-job.js'
 import type { QueuedDeliveryData } from './queue-job.js'
+import { DeliveryQueueError } from './delivery-queue-error.js'
 import { withQueueTimeout } from './queue-timeout.js'
+
+const fail: Fail = failWith('createQueuedSender')
 
 export interface QueuedSenderOptions {
   /**
@@ -88,30 +92,22 @@ export interface QueuedSender {
  * ```
  */
 export function createQueuedSender(options: QueuedSenderOptions): QueuedSender {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError('createQueuedSender needs an options object')
-  }
-  const connection = checkConnection(options.connection)
-  const queueName = checkQueueName(options.queueName ?? DEFAULT_QUEUE_NAME)
-  const enqueueTimeout = positiveInteger('enqueueTimeout', options.enqueueTimeout, 5000)
+  if (typeof options !== 'object' || options === null) fail('options must be an object')
+  const connection = checkConnection(fail, options.connection)
+  const queueName = checkQueueName(fail, options.queueName ?? DEFAULT_QUEUE_NAME)
+  const enqueueTimeout = numberOption(fail, 'enqueueTimeout', options.enqueueTimeout, 5000, {
+    integer: true,
+  })
   const { onError } = options
-  if (onError !== undefined && typeof onError !== 'function') {
-    throw new TypeError('onError must be a function')
-  }
+  if (onError !== undefined && typeof onError !== 'function') fail('onError must be a function')
 
   const queue = new Queue<QueuedDeliveryData>(queueName, { connection })
-  queue.on('error', (error) => {
-    try {
-      onError?.(error)
-    } catch {
-      // A faulty listener must not crash the process.
-    }
-  })
+  queue.on('error', callListener(onError))
   const keys = deadLetterKeys((type) => queue.toKey(type))
   let closed = false
 
   function open(): void {
-    if (closed) throw new Error('the queued sender is closed')
+    if (closed) throw new DeliveryQueueError('ERR_QUEUE_CLOSED', 'the queued sender is closed')
   }
 
   async function enqueue(data: QueuedDeliveryData): Promise<void> {
@@ -157,10 +153,8 @@ export function createQueuedSender(options: QueuedSenderOptions): QueuedSender {
     send,
     async listDeadLetters({ offset = 0, limit = 100 } = {}) {
       open()
-      if (!Number.isSafeInteger(offset) || offset < 0) {
-        throw new TypeError('offset must be a non-negative integer')
-      }
-      positiveInteger('limit', limit, 100)
+      numberOption(fail, 'offset', offset, 0, { integer: true, allowZero: true })
+      numberOption(fail, 'limit', limit, 100, { integer: true })
       return withQueueTimeout(
         queue.client.then((client) => listDeadLetters(client, keys, offset, limit)),
         enqueueTimeout,

@@ -1,5 +1,5 @@
 /**
- * `pnpm exec tsx --conditions=@hookseal/source packages/core/test/sign/signing-speed.ts`: what one
+ * `pnpm bench:signing`: what one
  * signed delivery attempt costs with hookseal's signer (node:crypto on KeyObjects imported at load
  * time) against jose's SignJWT on the same KeyObject, both making the same claims. The two run
  * alternately, one call each, and each call is timed alone: on a shared machine, load that comes
@@ -7,13 +7,22 @@
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { SignJWT } from 'jose'
-import { createSigner, loadKeySet } from '../../src/send/index.js'
-import { ALGORITHMS, pemOf, privateKeyFor } from './fixtures.js'
+import { generateKeyPairSync } from 'node:crypto'
+import type { KeyObject } from 'node:crypto'
+import { createSigner, loadKeySet } from '@hookseal/core/send'
+import type { SigningAlgorithm } from '@hookseal/core/send'
 
 const ISSUER = 'https://sender.example'
 const URL_SENT = 'https://receiver.example/webhooks'
 const BODY = JSON.stringify({ type: 'invoice.paid', invoice: 'in_1042', amount: 1200 })
 const CALLS = Number(process.env.SIGN_CALLS ?? 6000)
+const ALGORITHMS: readonly SigningAlgorithm[] = ['RS256', 'ES256', 'EdDSA']
+
+function privateKeyFor(alg: SigningAlgorithm): KeyObject {
+  if (alg === 'RS256') return generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey
+  if (alg === 'ES256') return generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey
+  return generateKeyPairSync('ed25519').privateKey
+}
 
 function percentile(sorted: readonly number[], share: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * share))] ?? NaN
@@ -22,7 +31,9 @@ function percentile(sorted: readonly number[], share: number): number {
 console.log(`${CALLS} calls each, alternating; times in µs per call`)
 for (const alg of ALGORITHMS) {
   const privateKey = privateKeyFor(alg)
-  const keys = await loadKeySet({ keys: [{ pem: pemOf(privateKey), kid: 'bench' }] })
+  const keys = await loadKeySet({
+    keys: [{ pem: privateKey.export({ format: 'pem', type: 'pkcs8' }) as string, kid: 'bench' }],
+  })
   const signer = createSigner({ issuer: ISSUER, keys })
   const contenders = {
     'hookseal (node:crypto)': () => signer.sign({ body: BODY, url: URL_SENT }),

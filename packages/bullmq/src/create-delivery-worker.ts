@@ -1,16 +1,14 @@
+import { callListener, failWith, numberOption } from '@hookseal/core/http'
+import type { Fail } from '@hookseal/core/http'
 import { createSender, DeliveryError } from '@hookseal/core/send'
 import type { Delivery, SenderOptions } from '@hookseal/core/send'
 import { UnrecoverableError, Worker } from 'bullmq'
 import type { ConnectionOptions, Job } from 'bullmq'
 import { deadLetterKeys, saveDeadLetter } from './dead-letter-store.js'
-import {
-  checkConnection,
-  checkQueueName,
-  DEFAULT_QUEUE_NAME,
-  decodeDelivery,
-  positiveInteger,
-} from './queue-job.js'
+import { checkConnection, checkQueueName, DEFAULT_QUEUE_NAME, decodeDelivery } from './queue-job.js'
 import type { QueuedDeliveryData } from './queue-job.js'
+
+const fail: Fail = failWith('createDeliveryWorker')
 
 /**
  * A worker's options: the queue, how BullMQ runs it, and core's sender options (signer, SSRF and
@@ -80,9 +78,7 @@ export type DeliveryJobOutcome =
  * ```
  */
 export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWorker {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError('createDeliveryWorker needs an options object')
-  }
+  if (typeof options !== 'object' || options === null) fail('options must be an object')
   const {
     connection: rawConnection,
     queueName: rawQueueName,
@@ -93,15 +89,14 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     onError,
     ...senderOptions
   } = options
-  const connection = checkConnection(rawConnection)
-  const queueName = checkQueueName(rawQueueName ?? DEFAULT_QUEUE_NAME)
-  const concurrency = positiveInteger('concurrency', rawConcurrency, 10)
-  const lockDuration = positiveInteger('lockDuration', rawLockDuration, 30_000)
-  const stalledInterval = positiveInteger('stalledInterval', rawStalledInterval, 30_000)
-  const maxStalledCount = positiveInteger('maxStalledCount', rawMaxStalledCount, 3)
-  if (onError !== undefined && typeof onError !== 'function') {
-    throw new TypeError('onError must be a function')
-  }
+  const connection = checkConnection(fail, rawConnection)
+  const queueName = checkQueueName(fail, rawQueueName ?? DEFAULT_QUEUE_NAME)
+  const whole = { integer: true }
+  const concurrency = numberOption(fail, 'concurrency', rawConcurrency, 10, whole)
+  const lockDuration = numberOption(fail, 'lockDuration', rawLockDuration, 30_000, whole)
+  const stalledInterval = numberOption(fail, 'stalledInterval', rawStalledInterval, 30_000, whole)
+  const maxStalledCount = numberOption(fail, 'maxStalledCount', rawMaxStalledCount, 3, whole)
+  if (onError !== undefined && typeof onError !== 'function') fail('onError must be a function')
 
   // Validates the sender options now, before any job runs.
   const sender = createSender({
@@ -146,13 +141,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     stalledInterval,
     maxStalledCount,
   })
-  worker.on('error', (error) => {
-    try {
-      onError?.(error)
-    } catch {
-      // A faulty listener must not crash the worker.
-    }
-  })
+  worker.on('error', callListener(onError))
   let closing: Promise<void> | undefined
 
   return Object.freeze({

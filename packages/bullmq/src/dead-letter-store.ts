@@ -1,6 +1,5 @@
 import type { DeadLetter, DeadLetterReason, DeliveryAttempt } from '@hookseal/core/send'
 import type { RedisClient } from 'bullmq'
-import type { Redis } from 'ioredis'
 import { decodeDelivery, encodeDelivery } from './queue-job.js'
 import type { QueuedDeliveryData } from './queue-job.js'
 
@@ -34,9 +33,23 @@ interface StoredJson {
   readonly deadLetteredAt: number
 }
 
-/** BullMQ's connections are ioredis clients; its own type lists only the commands it uses. */
-function commands(client: RedisClient): Redis {
-  return client as unknown as Redis
+/**
+ * The commands the dead-letter store sends. BullMQ's connections are ioredis clients, but its own
+ * type lists only the commands BullMQ uses; naming these few here keeps ioredis itself out of this
+ * package's dependencies.
+ */
+interface DeadLetterCommands {
+  hset(key: string, field: string, value: string): Promise<number>
+  hget(key: string, field: string): Promise<string | null>
+  hmget(key: string, ...fields: string[]): Promise<Array<string | null>>
+  hdel(key: string, field: string): Promise<number>
+  zadd(key: string, score: number, member: string): Promise<number | string>
+  zrange(key: string, start: number, stop: number): Promise<string[]>
+  zrem(key: string, member: string): Promise<number>
+}
+
+function commands(client: RedisClient): DeadLetterCommands {
+  return client as unknown as DeadLetterCommands
 }
 
 /** The Redis keys of one queue's dead letters: a hash by `webhookId` and an index by time. */

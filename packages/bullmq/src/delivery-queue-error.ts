@@ -1,10 +1,14 @@
+import { HooksealError } from '@hookseal/core'
 /** Why a durable-delivery operation failed. */
 export type DeliveryQueueErrorCode =
   /** Redis did not take the delivery within `enqueueTimeout`, or refused it: nothing is promised. */
-  'ERR_QUEUE_UNAVAILABLE'
+  | 'ERR_QUEUE_UNAVAILABLE'
+  /** The queued sender was closed: nothing was stored. */
+  | 'ERR_QUEUE_CLOSED'
 
 /**
- * `send` (or `replayDeadLetter`) could not reach Redis in time. The delivery may or may not have
+ * `send` (or `replayDeadLetter`) could not reach Redis in time (`ERR_QUEUE_UNAVAILABLE`), or the sender
+ * was closed (`ERR_QUEUE_CLOSED`). The delivery may or may not have
  * been stored: calling `send` again with the same `webhookId` is safe, the queue keeps one job per
  * id and receivers de-duplicate by `Webhook-Id`.
  *
@@ -18,8 +22,8 @@ export type DeliveryQueueErrorCode =
  * }
  * ```
  */
-export class DeliveryQueueError extends Error {
-  readonly code: DeliveryQueueErrorCode
+export class DeliveryQueueError extends HooksealError {
+  declare readonly code: DeliveryQueueErrorCode
   /** The event's id, when one was known. */
   readonly webhookId: string | undefined
 
@@ -28,9 +32,7 @@ export class DeliveryQueueError extends Error {
     message: string,
     details: { webhookId?: string | undefined; cause?: unknown } = {},
   ) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause })
-    this.name = new.target.name
-    this.code = code
+    super(code, message, details)
     this.webhookId = details.webhookId
   }
 }

@@ -17,6 +17,10 @@ export interface JwksServerOptions {
   readonly tls?: HttpsServerOptions
   /** Path of the JWKS in `url`. @default '/.well-known/jwks.json' */
   readonly path?: string
+  /** Holds every served JWKS back this long, standing in for the round trip to a real sender. */
+  readonly delayMs?: number
+  /** Headers sent with every served JWKS from the start (see `setHeaders`). */
+  readonly headers?: Record<string, string>
 }
 
 /** A JWKS endpoint on 127.0.0.1 that counts what it is asked. */
@@ -50,7 +54,7 @@ export async function startJwksServer(
   options: JwksServerOptions = {},
 ): Promise<JwksServer> {
   let document = keys
-  let headers: Record<string, string> = {}
+  let headers: Record<string, string> = options.headers ?? {}
   let behaviour: JwksServerBehaviour = 'serve'
   let handler = options.handler
   let requestCount = 0
@@ -61,10 +65,16 @@ export async function startJwksServer(
     lastHeaders = req.headers
     if (handler !== undefined) return handler(req, res)
     switch (behaviour) {
-      case 'serve':
-        res.writeHead(200, { 'content-type': 'application/jwk-set+json', ...headers })
-        res.end(JSON.stringify(document))
+      case 'serve': {
+        const body = JSON.stringify(document)
+        const answer = (): void => {
+          res.writeHead(200, { 'content-type': 'application/jwk-set+json', ...headers })
+          res.end(body)
+        }
+        if (options.delayMs === undefined) answer()
+        else setTimeout(answer, options.delayMs)
         return
+      }
       case 'down':
         res.writeHead(503, { 'content-type': 'text/plain' })
         res.end('unavailable')

@@ -1,4 +1,4 @@
-import { DeliveryQueueError } from './queue-error.js'
+import { DeliveryQueueError } from './delivery-queue-error.js'
 
 /**
  * Settles with `promise`, or rejects with `ERR_QUEUE_UNAVAILABLE` after `ms`: an unreachable Redis

@@ -1,5 +1,6 @@
 import { prepareDelivery } from '@hookseal/core/send'
 import type { Delivery } from '@hookseal/core/send'
+import type { Fail } from '@hookseal/core/http'
 import type { ConnectionOptions } from 'bullmq'
 
 /** The queue's name when none is given. */
@@ -38,29 +39,20 @@ export function jobIdOf(webhookId: string): string {
   return `wh~${Buffer.from(webhookId, 'utf8').toString('base64url')}`
 }
 
-/** Checks a queue name once. @throws TypeError */
-export function checkQueueName(queueName: unknown): string {
+/** Checks a queue name once; a bad one goes to `fail`. */
+export function checkQueueName(fail: Fail, queueName: unknown): string {
   if (typeof queueName !== 'string' || queueName === '' || queueName.includes(':')) {
-    throw new TypeError('queueName must be a non-empty string without ":"')
+    fail('queueName must be a non-empty string without ":"')
   }
   return queueName
 }
 
-/** Checks that a connection was given. @throws TypeError */
-export function checkConnection(connection: unknown): ConnectionOptions {
+/** Checks that a connection was given; a missing one goes to `fail`. */
+export function checkConnection(fail: Fail, connection: unknown): ConnectionOptions {
   if (typeof connection !== 'object' || connection === null) {
-    throw new TypeError('connection must be ioredis options or an ioredis client')
+    fail('connection must be ioredis options or an ioredis client')
   }
   return connection as ConnectionOptions
-}
-
-/** Checks an optional positive integer option. @throws TypeError */
-export function positiveInteger(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new TypeError(`${name} must be a positive integer`)
-  }
-  return value
 }
 
 /**

@@ -1,0 +1,14 @@
+export { createQueuedSender } from './create-queued-sender.js'
+export { createDeliveryWorker } from './create-delivery-worker.js'
+export { DeliveryQueueError } from './delivery-queue-error.js'
+export { DEFAULT_QUEUE_NAME } from './queue-job.js'
+
+export type { QueuedSender, QueuedSenderOptions } from './create-queued-sender.js'
+export type {
+  DeliveryJobOutcome,
+  DeliveryWorker,
+  DeliveryWorkerOptions,
+} from './create-delivery-worker.js'
+export type { DeliveryQueueErrorCode } from './delivery-queue-error.js'
+export type { QueuedDeliveryData } from './queue-job.js'
+export type { StoredDeadLetter } from './dead-letter-store.js'
