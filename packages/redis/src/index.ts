@@ -3,7 +3,9 @@ export type {
   RedisReplayStoreEvent,
   RedisReplayStoreOptions,
   ReplayRedisClient,
+  ReplayStoreDataLossEvent,
   ReplayStoreUnavailableEvent,
+  ReplayStoreUnavailableReason,
 } from './create-redis-replay-store.js'
 export { createQueuedSender } from './queue-sender.js'
 export { createDeliveryWorker } from './worker.js'
