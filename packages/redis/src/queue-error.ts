@@ -1,10 +1,15 @@
 /** Why a durable-delivery operation failed. */
 export type DeliveryQueueErrorCode =
   /** Redis did not take the delivery within `enqueueTimeout`, or refused it: nothing is promised. */
-  'ERR_QUEUE_UNAVAILABLE'
+  | 'ERR_QUEUE_UNAVAILABLE'
+  /** Redis keeps no append-only file: a delivery it holds would not survive its restart. */
+  | 'ERR_QUEUE_NOT_DURABLE'
+  /** Redis refused `CONFIG GET appendonly` (disabled or not permitted): durability is unchecked. */
+  | 'ERR_QUEUE_DURABILITY_UNKNOWN'
 
 /**
- * `send` (or `replayDeadLetter`) could not reach Redis in time. The delivery may or may not have
+ * `send` (or `replayDeadLetter`) could not reach Redis in time, or Redis would not keep what it
+ * stores (`ERR_QUEUE_NOT_DURABLE`). The delivery may or may not have
  * been stored: calling `send` again with the same `webhookId` is safe, the queue keeps one job per
  * id and receivers de-duplicate by `Webhook-Id`.
  *
