@@ -24,6 +24,16 @@ import { withQueueTimeout } from './queue-timeout.js'
 
 const fail: Fail = failWith('createQueuedSender')
 
+/** The one command the durability check sends besides BullMQ's own. */
+interface ConfigCommand {
+  config(subcommand: 'GET', parameter: string): Promise<unknown>
+}
+
+/** Redis's own refusal of a command (ioredis's `ReplyError`), as against a connection failure. */
+function isRedisReply(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ReplyError'
+}
+
 export interface QueuedSenderOptions {
   /**
    * Where the queue lives: ioredis options (`{ host, port }`) or an ioredis client, as BullMQ takes
@@ -37,7 +47,17 @@ export interface QueuedSenderOptions {
    * the call rejects with `ERR_QUEUE_UNAVAILABLE`. @default 5000
    */
   enqueueTimeout?: number
-  /** Receives the queue's connection errors (otherwise ignored: `send` reports its own). */
+  /**
+   * Refuse to send while Redis keeps no append-only file (`appendonly no`): without it a delivery
+   * that `send` promised is lost when Redis restarts. Checked once, before the first `send`.
+   * @default true
+   */
+  requireAppendOnly?: boolean
+  /**
+   * Receives the queue's connection errors (otherwise ignored: `send` reports its own), and the
+   * durability check's findings: `DeliveryQueueError` with `ERR_QUEUE_NOT_DURABLE`, or
+   * `ERR_QUEUE_DURABILITY_UNKNOWN` when Redis does not allow `CONFIG GET`.
+   */
   onError?: (error: Error) => void
 }
 
@@ -98,11 +118,13 @@ export function createQueuedSender(options: QueuedSenderOptions): QueuedSender {
   const enqueueTimeout = numberOption(fail, 'enqueueTimeout', options.enqueueTimeout, 5000, {
     integer: true,
   })
-  const { onError } = options
+  const { onError, requireAppendOnly = true } = options
   if (onError !== undefined && typeof onError !== 'function') fail('onError must be a function')
+  if (typeof requireAppendOnly !== 'boolean') fail('requireAppendOnly must be a boolean')
+  const report = callListener(onError)
 
   const queue = new Queue<QueuedDeliveryData>(queueName, { connection })
-  queue.on('error', callListener(onError))
+  queue.on('error', report)
   const keys = deadLetterKeys((type) => queue.toKey(type))
   let closed = false
 
@@ -120,12 +142,56 @@ export function createQueuedSender(options: QueuedSenderOptions): QueuedSender {
     })
   }
 
+  let durability: Promise<void> | undefined
+
+  /**
+   * "Persisted before `send` resolves" holds across a Redis restart only with an append-only file.
+   * Checked once; a check that could not reach Redis is tried again by the next `send`.
+   */
+  async function checkDurability(): Promise<void> {
+    let answer: unknown
+    try {
+      // BullMQ types its connection loosely; it is an ioredis client.
+      const client = (await queue.client) as unknown as ConfigCommand
+      answer = await client.config('GET', 'appendonly')
+    } catch (cause) {
+      // A managed Redis may disable CONFIG or deny it to this user: warn, do not refuse.
+      if (!isRedisReply(cause)) throw cause
+      report(
+        new DeliveryQueueError(
+          'ERR_QUEUE_DURABILITY_UNKNOWN',
+          'Redis refused CONFIG GET appendonly; make sure it keeps an append-only file',
+          { cause },
+        ),
+      )
+      return
+    }
+    if (Array.isArray(answer) && answer[1] === 'yes') return
+    const error = new DeliveryQueueError(
+      'ERR_QUEUE_NOT_DURABLE',
+      'Redis keeps no append-only file (appendonly no): queued deliveries would not survive its restart',
+    )
+    report(error)
+    if (requireAppendOnly) throw error
+  }
+
+  function durable(): Promise<void> {
+    durability ??= checkDurability().catch((error: unknown) => {
+      if (!(error instanceof DeliveryQueueError)) durability = undefined
+      throw error
+    })
+    return durability
+  }
+
+  // At start-up, so that a Redis without persistence is reported before the first delivery.
+  durable().catch(() => {})
+
   async function send(delivery: Delivery): Promise<{ webhookId: string }> {
     open()
     const data = encodeDelivery(delivery)
     const { webhookId } = data
     await withQueueTimeout(
-      enqueue(data),
+      durable().then(() => enqueue(data)),
       enqueueTimeout,
       `webhook ${webhookId} was not queued`,
       webhookId,

@@ -17,7 +17,7 @@ let redis: TestRedis
 let receiver: QueueReceiver
 
 beforeAll(async () => {
-  redis = await startTestRedis()
+  redis = await startTestRedis({ appendOnly: true })
   receiver = await startQueueReceiver()
 })
 

@@ -16,7 +16,7 @@ let round = 0
 const closers: Array<() => Promise<unknown>> = []
 
 beforeAll(async () => {
-  redis = await startTestRedis()
+  redis = await startTestRedis({ appendOnly: true })
   signer = await createQueueTestSigner()
 })
 

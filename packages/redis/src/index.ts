@@ -4,5 +4,7 @@ export type {
   RedisReplayStoreEvent,
   RedisReplayStoreOptions,
   ReplayRedisClient,
+  ReplayStoreDataLossEvent,
   ReplayStoreUnavailableEvent,
+  ReplayStoreUnavailableReason,
 } from './create-redis-replay-store.js'
