@@ -17,6 +17,7 @@ import { startJwksServer } from '@hookseal/test-support/jwks-server'
 import type { JwksServer } from '@hookseal/test-support/jwks-server'
 import { generateTestKey, segment, sha256Hex } from '@hookseal/test-support/test-keys'
 import type { TestKey } from '@hookseal/test-support/test-keys'
+import { readVectorFile } from '@hookseal/test-support/vectors'
 
 /**
  * One describe block per item of the JWT attack checklist (shared/corpora/jwt-attacks) that applies
@@ -27,7 +28,6 @@ import type { TestKey } from '@hookseal/test-support/test-keys'
  * block checks that each checklist item is either tested here or listed there.
  */
 
-const CORPORA = new URL('../../../../shared/corpora/', import.meta.url)
 const NOT_APPLICABLE_DOC = new URL('../../../docs/attack-checklist.md', import.meta.url)
 
 const ISSUER = 'https://partner.example'
@@ -557,9 +557,9 @@ const TESTED: Record<string, () => void> = {
     })
 
     it('refuses an RSA modulus with the ROCA fingerprint (Wycheproof json_web_key tcId 7)', async () => {
-      const file = JSON.parse(
-        readFileSync(new URL('wycheproof/testvectors_v1/json_web_key_test.json', CORPORA), 'utf8'),
-      ) as { testGroups: Array<{ comment: string; public?: { keys: Array<{ kid?: string }> } }> }
+      const file = readVectorFile<{
+        testGroups: Array<{ comment: string; public?: { keys: Array<{ kid?: string }> } }>
+      }>('wycheproof/json_web_key_test.json')
       const roca = file.testGroups.find((g) => g.comment === 'jws_rsa_roca_key')?.public?.keys[0]
       expect(roca?.kid).toBe('kid-rsa-roca-sign')
       server.setKeys({ keys: [roca] })
@@ -1332,9 +1332,9 @@ describe('items that do not apply to a JWKS-based verifier', () => {
   })
 
   it('hmac-compare: Standard Webhooks HMAC headers are not a credential hookseal reads', async () => {
-    const vectors = JSON.parse(
-      readFileSync(new URL('standardwebhooks/vectors.json', CORPORA), 'utf8'),
-    ) as { cases: Array<{ expected: string; headers: Record<string, string>; payload: string }> }
+    const vectors = readVectorFile<{
+      cases: Array<{ expected: string; headers: Record<string, string>; payload: string }>
+    }>('standardwebhooks/vectors.json')
     const valid = vectors.cases.find((c) => c.expected === 'valid')
     expect(valid?.headers['webhook-signature']).toMatch(/^v1,/)
     const result = await makeVerifier()
@@ -1351,9 +1351,7 @@ describe('items that do not apply to a JWKS-based verifier', () => {
 
 describe('the checklist', () => {
   it('has every item either tested above (by id) or listed as not applicable in the docs', () => {
-    const checklist = JSON.parse(
-      readFileSync(new URL('jwt-attacks/checklist.json', CORPORA), 'utf8'),
-    ) as { items: Array<{ id: string }> }
+    const checklist = readVectorFile<{ items: Array<{ id: string }> }>('jwt-attacks/checklist.json')
     const ids = checklist.items.map((item) => item.id)
     const doc = readFileSync(NOT_APPLICABLE_DOC, 'utf8')
     // Rows of the docs table: | `id` | reason |

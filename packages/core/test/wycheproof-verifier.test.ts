@@ -1,12 +1,12 @@
 import { constants, createHmac, createPrivateKey, randomUUID, sign } from 'node:crypto'
 import type { JsonWebKey, KeyObject } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createVerifier, SUPPORTED_ALGORITHMS, WebhookError } from '../src/index.js'
 import type { IssuerOptions, Verifier } from '../src/index.js'
 import { startJwksServer } from '@hookseal/test-support/jwks-server'
 import type { JwksServer } from '@hookseal/test-support/jwks-server'
 import { segment, sha256Hex } from '@hookseal/test-support/test-keys'
+import { readVectorFile } from '@hookseal/test-support/vectors'
 
 /**
  * The Wycheproof JSON Web Signature and JSON Web Key vectors through the whole verifier: each test
@@ -24,7 +24,6 @@ import { segment, sha256Hex } from '@hookseal/test-support/test-keys'
  *     so the header and the JWKS key alone decide.
  */
 
-const VECTORS = new URL('../../../../shared/corpora/wycheproof/testvectors_v1/', import.meta.url)
 const AUDIENCE = 'https://receiver.example/webhooks'
 const BODY = Buffer.from('{"event":"wycheproof"}')
 
@@ -60,10 +59,10 @@ function keysOf(value: JwkOrSet): Jwk[] {
 }
 
 function loadGroups(file: FileId): LoadedGroup[] {
-  const parsed = JSON.parse(readFileSync(new URL(FILES[file], VECTORS), 'utf8')) as {
+  const parsed = readVectorFile<{
     numberOfTests: number
     testGroups: Group[]
-  }
+  }>(`wycheproof/${FILES[file]}`)
   const groups = parsed.testGroups.map((group, index) => ({
     ...group,
     file,

@@ -1,6 +1,5 @@
 import { constants, createPublicKey, verify } from 'node:crypto'
 import type { JsonWebKey, KeyObject } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { isSupportedAlgorithm, SUPPORTED_ALGORITHMS } from '../src/lib/algorithms.js'
 import type { SignatureAlgorithm } from '../src/lib/algorithms.js'
@@ -14,9 +13,9 @@ import type { ImportedKeySet } from '../src/keys/import-jwk-set.js'
 import { keyMisfitReason } from '../src/keys/key-fits-algorithm.js'
 import { isUsable } from '../src/keys/verification-key.js'
 import type { KeySetEntry } from '../src/keys/verification-key.js'
+import { readVectorFile } from '@hookseal/test-support/vectors'
 
 // Project Wycheproof vectors, read where they live beside the repository (never copied into it).
-const VECTORS = new URL('../../../../shared/corpora/wycheproof/testvectors_v1/', import.meta.url)
 
 type Result = 'valid' | 'invalid' | 'acceptable'
 
@@ -66,7 +65,7 @@ interface VectorFile<Group> {
 }
 
 function readVectors<Group extends { tests: unknown[] }>(name: string): VectorFile<Group> {
-  const file = JSON.parse(readFileSync(new URL(name, VECTORS), 'utf8')) as VectorFile<Group>
+  const file = readVectorFile<VectorFile<Group>>(`wycheproof/${name}`)
   // A file whose declared count disagrees with its groups has changed shape under us.
   const counted = file.testGroups.reduce((sum, group) => sum + group.tests.length, 0)
   expect(counted, `${name}: numberOfTests`).toBe(file.numberOfTests)
