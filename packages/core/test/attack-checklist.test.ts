@@ -2,8 +2,10 @@ import {
   constants,
   createHash,
   createHmac,
+  createPublicKey,
   generateKeyPairSync,
   privateEncrypt,
+  randomBytes,
   randomUUID,
   sign,
   verify,
@@ -556,6 +558,68 @@ const TESTED: Record<string, () => void> = {
       })
     })
 
+    it('refuses an RSA public exponent above 2^32 + 1, which makes each verification costly', async () => {
+      const e = (value: bigint): string =>
+        bigIntToBytes(value, value.toString(16).length).toString('base64url')
+      const hugeExponent = (bytesToBigInt(randomBytes(256)) | 1n) >> 1n
+      server.setKeys({
+        keys: [
+          { ...keys.rs.jwk, kid: 'e-2^32+1', e: e(2n ** 32n + 1n) },
+          { ...keys.rs.jwk, kid: 'e-2^32+3', e: e(2n ** 32n + 3n) },
+          { ...keys.rs.jwk, kid: 'e-2047-bits', e: e(hugeExponent | 1n) },
+        ],
+      })
+      // Signed by the 65537 key: under the largest accepted exponent the key is used and the
+      // signature fails; above it the key is never used.
+      expect(
+        await outcomes({
+          '2^32 + 1': token(keys.rs, { header: { kid: 'e-2^32+1' } }),
+          '2^32 + 3': token(keys.rs, { header: { kid: 'e-2^32+3' } }),
+          '2047 bits': token(keys.rs, { header: { kid: 'e-2047-bits' } }),
+        }),
+      ).toEqual({
+        '2^32 + 1': 'ERR_SIGNATURE_INVALID',
+        '2^32 + 3': 'ERR_KEY_UNUSABLE',
+        '2047 bits': 'ERR_KEY_UNUSABLE',
+      })
+      const { message } = await refusal(
+        makeVerifier(),
+        token(keys.rs, { header: { kid: 'e-2^32+3' } }),
+      )
+      expect(message).toContain('at most 2^32 + 1')
+    })
+
+    it('refuses an RSA modulus over 8192 bits, which makes each verification costly', async () => {
+      const modulus = (bits: number): string => {
+        const bytes = randomBytes(bits / 8)
+        bytes[0] = (bytes[0] as number) | 0x80
+        bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) | 1
+        return bytes.toString('base64url')
+      }
+      server.setKeys({
+        keys: [
+          { kty: 'RSA', kid: 'n-8192', e: 'AQAB', n: modulus(8192) },
+          { kty: 'RSA', kid: 'n-8200', e: 'AQAB', n: modulus(8200) },
+          { kty: 'RSA', kid: 'n-16384', e: 'AQAB', n: modulus(16384) },
+        ],
+      })
+      const signed = (kid: string, bytes: number): string =>
+        token(keys.rs, { header: { kid }, signature: () => randomBytes(bytes) })
+      expect(
+        await outcomes({
+          '8192 bits': signed('n-8192', 1024),
+          '8200 bits': signed('n-8200', 1025),
+          '16384 bits': signed('n-16384', 2048),
+        }),
+      ).toEqual({
+        '8192 bits': 'ERR_SIGNATURE_INVALID',
+        '8200 bits': 'ERR_KEY_UNUSABLE',
+        '16384 bits': 'ERR_KEY_UNUSABLE',
+      })
+      const { message } = await refusal(makeVerifier(), signed('n-16384', 2048))
+      expect(message).toContain('at most 8192')
+    })
+
     it('refuses an RSA modulus with the ROCA fingerprint (Wycheproof json_web_key tcId 7)', async () => {
       const file = JSON.parse(
         readFileSync(new URL('wycheproof/testvectors_v1/json_web_key_test.json', CORPORA), 'utf8'),
@@ -913,6 +977,57 @@ const TESTED: Record<string, () => void> = {
       const ed448 = generateKeyPairSync('ed448')
       server.setKeys({ keys: [{ ...ed448.publicKey.export({ format: 'jwk' }), kid: 'ed-1' }] })
       expect(await outcome(makeVerifier(), token(keys.ed))).toBe('ERR_KEY_UNUSABLE')
+    })
+
+    it('refuses every small-order public key, canonical or not, for R = identity, S = 0 forgeries', async () => {
+      // The y coordinates of the eight small-order points (0 and 1 also as p and p + 1), each with
+      // the sign bit clear and set: every one decodes, and none has a private key behind it.
+      const P = 2n ** 255n - 19n
+      const ys: Record<string, Buffer> = {
+        'identity (1)': bigIntToBytes(1n, 32).reverse(),
+        'order 2 (p - 1)': bigIntToBytes(P - 1n, 32).reverse(),
+        'order 4 (0), all zero': Buffer.alloc(32),
+        'order 8 (a)': Buffer.from(
+          '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+          'hex',
+        ),
+        'order 8 (b)': Buffer.from(
+          'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+          'hex',
+        ),
+        'order 4 (p, non-canonical 0)': bigIntToBytes(P, 32).reverse(),
+        'identity (p + 1, non-canonical 1)': bigIntToBytes(P + 1n, 32).reverse(),
+      }
+      const encodings: Record<string, Buffer> = {}
+      for (const [name, y] of Object.entries(ys)) {
+        encodings[name] = y
+        const signed = Buffer.from(y)
+        signed[31] = (signed[31] as number) | 0x80
+        encodings[`${name}, sign bit set`] = signed
+      }
+      const identity = bigIntToBytes(1n, 32).reverse()
+      const forgery = Buffer.concat([identity, Buffer.alloc(32)])
+      const tokens: Record<string, string> = {}
+      const jwks: object[] = []
+      for (const [name, x] of Object.entries(encodings)) {
+        const jwk = { kty: 'OKP', crv: 'Ed25519', kid: `small ${name}`, x: x.toString('base64url') }
+        jwks.push(jwk)
+        const publicKey = createPublicKey({ key: jwk, format: 'jwk' })
+        // R = identity, S = 0 verifies under a key of order k for one message in k: vary the jti
+        // until node:crypto alone accepts the forgery, so that only the key check can stop it.
+        for (let attempt = 0; tokens[name] === undefined && attempt < 512; attempt++) {
+          const forged = token(keys.ed, { header: { kid: jwk.kid }, signature: () => forgery })
+          const [h, p] = forged.split('.') as [string, string]
+          if (verify(null, Buffer.from(`${h}.${p}`), publicKey, forgery)) tokens[name] = forged
+        }
+        expect(tokens[name], name).toBeDefined()
+      }
+      server.setKeys({ keys: jwks })
+      const verifier = makeVerifier()
+      const result: Record<string, string> = {}
+      for (const [name, forged] of Object.entries(tokens))
+        result[name] = await outcome(verifier, forged)
+      expect(result).toEqual(sameOutcome(Object.keys(tokens), 'ERR_KEY_UNUSABLE'))
     })
   },
 
