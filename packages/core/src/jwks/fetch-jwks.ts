@@ -19,6 +19,7 @@ export interface FetchedJwks {
 }
 
 const ACCEPT = 'application/jwk-set+json, application/json'
+const BYTE_ORDER_MARK = 0xfeff
 
 function statusFailure(status: number): Error {
   if (status >= 300 && status < 400) {
@@ -51,7 +52,7 @@ function limitFailure(error: BoundedRequestError, options: FetchJwksOptions): Er
 /**
  * Makes one bounded GET for a JWKS: TLS 1.2 or newer, no redirects, one timer over connect and body,
  * and a size cap enforced while the body streams in. Rejects on anything but a complete 200 whose
- * body is JSON.
+ * body is JSON (after one leading UTF-8 byte order mark, which is ignored).
  *
  * @param url An `https:` URL, or an `http:` one already checked to be loopback.
  *
@@ -82,7 +83,10 @@ export async function fetchJwks(url: URL, options: FetchJwksOptions): Promise<Fe
   if (response.status !== 200) throw statusFailure(response.status)
   let document: unknown
   try {
-    document = JSON.parse(response.body.toString('utf8'))
+    const text = response.body.toString('utf8')
+    // Some servers write a byte order mark before JSON; RFC 8259 (section 8.1) lets a parser ignore
+    // it, and refusing it would leave the sender's keys unobtainable for good.
+    document = JSON.parse(text.charCodeAt(0) === BYTE_ORDER_MARK ? text.slice(1) : text)
   } catch {
     throw new Error('the JWKS response is not JSON')
   }
