@@ -1346,6 +1346,46 @@ const TESTED: Record<string, () => void> = {
         'bound to another method': 'ERR_METHOD_MISMATCH',
       })
     })
+
+    it('refuses a JWT of another typ from the same issuer and audience when typ is set', async () => {
+      // The compatibility profile: without a body digest, typ is what tells a webhook apart.
+      const compat = { bodyDigest: 'optional' as const, maxTokenAge: null }
+      const typed = (typ: unknown) =>
+        token(keys.rs, {
+          header: { typ },
+          claims: claims({ request_body_sha256: undefined, scope: 'webhooks' }),
+        })
+      const tokens = {
+        JWT: typed('JWT'),
+        jwt: typed('jwt'),
+        'application/jwt': typed('application/jwt'),
+        'Application/JWT': typed('Application/JWT'),
+        'at+jwt': typed('at+jwt'),
+        'application/at+jwt': typed('application/at+jwt'),
+        'secevent+jwt': typed('secevent+jwt'),
+        JOSE: typed('JOSE'),
+        'no typ': typed(undefined),
+        'typ 42': typed(42),
+      }
+      const results = async (issuer: Partial<IssuerOptions>) => {
+        const result: Record<string, string> = {}
+        for (const [name, value] of Object.entries(tokens)) {
+          result[name] = await outcome(makeVerifier({ ...compat, ...issuer }), value)
+        }
+        return result
+      }
+      const accepted = ['JWT', 'jwt', 'application/jwt', 'Application/JWT']
+      expect(await results({ typ: 'JWT' })).toEqual({
+        ...sameOutcome(Object.keys(tokens), 'ERR_TOKEN_TYPE_MISMATCH'),
+        ...sameOutcome(accepted, 'accepted'),
+      })
+      expect(await results({ typ: ['application/JWT', 'JOSE'] })).toEqual({
+        ...sameOutcome(Object.keys(tokens), 'ERR_TOKEN_TYPE_MISMATCH'),
+        ...sameOutcome([...accepted, 'JOSE'], 'accepted'),
+      })
+      // The default looks at no typ, as before; bodyDigest 'required' is then the defence.
+      expect(await results({})).toEqual(sameOutcome(Object.keys(tokens), 'accepted'))
+    })
   },
 
   utf8: () => {

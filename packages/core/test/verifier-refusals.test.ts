@@ -482,6 +482,9 @@ describe('options are checked once, at construction', () => {
       'a plain-http JWKS on a public host',
       () => makeVerifier({ jwksUri: 'http://partner.example/jwks.json' }),
     ],
+    ['an empty typ', () => makeVerifier({ typ: '' })],
+    ['an empty list of typ values', () => makeVerifier({ typ: [] })],
+    ['a typ that is not a string', () => makeVerifier({ typ: [42 as unknown as string] })],
     [
       'Authorization as the signature header',
       () => makeVerifier({}, { signatureHeader: 'Authorization' }),
