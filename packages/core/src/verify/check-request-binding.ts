@@ -61,7 +61,7 @@ let lastReceived: { readonly url: string; readonly target: ReceivedTarget | null
 
 function signedParts(htu: string): UrlParts | null {
   if (lastSigned?.htu !== htu) {
-    const url = URL.canParse(htu) ? new URL(htu) : undefined
+    const url = URL.canParse(htu) ? new URL(htu) : null
     lastSigned = {
       htu,
       parts: url && { pathname: url.pathname, protocol: url.protocol, host: url.host },
