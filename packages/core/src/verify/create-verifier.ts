@@ -94,7 +94,11 @@ async function verifyRequest(
   }
   checkTokenType(header.typ, issuer.typ)
 
-  const key = await issuer.keySet.getKey(kid)
+  // iat is not verified yet: it can only turn a refusal into a retry, never fetch or accept more.
+  const key = await issuer.keySet.getKey(
+    kid,
+    typeof payload.iat === 'number' ? payload.iat : undefined,
+  )
   const misfit = isUsable(key) ? keyMisfitReason(key, alg) : key.unusableReason
   if (misfit !== undefined || !isUsable(key)) {
     throw new WebhookError('ERR_KEY_UNUSABLE', `key "${kid}" cannot be used: ${misfit}`)
