@@ -126,6 +126,21 @@ const refusals: Array<[string, () => Promise<HarnessRequest>, string, number]> =
     400,
   ],
   [
+    'a signed body with a constructor.prototype member',
+    () => signed('{"type":"invoice.paid","nested":{"constructor":{"prototype":{"admin":true}}}}'),
+    'ERR_BODY_INVALID',
+    400,
+  ],
+  [
+    'a signed body nested 100,000 levels deep',
+    () =>
+      signed(
+        `{"type":"invoice.paid","note":"caf\\u00e9","deep":${'['.repeat(1e5)}${']'.repeat(1e5)}}`,
+      ),
+    'ERR_BODY_INVALID',
+    400,
+  ],
+  [
     'a signed body that is not JSON',
     () => signed('{"type": "invoice.paid",'),
     'ERR_BODY_INVALID',

@@ -2,8 +2,9 @@
  * Express behaviour the shared adapter suite does not cover: body parsers around the protected
  * route, error forwarding, mounted routers and option checking, on both majors.
  */
-import { createServer } from 'node:http'
+import { createServer, request as httpRequest } from 'node:http'
 import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { randomUUID } from 'node:crypto'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { ErrorRequestHandler, Express, Request, Response } from 'express'
@@ -222,6 +223,55 @@ describe.each(expressMajors)('$name', ({ express }) => {
       await signedFor('/hooks'),
     )
     expect(refused.body).toMatchObject({ code: 'ERR_URL_MISMATCH' })
+  })
+
+  it('refuses a token for /hooks/orders at paths Express routes to another handler', async () => {
+    const app = express()
+    app.use('/hooks/refunds', webhookVerifier({ verifier }), answerWebhook)
+    const server = serve(app)
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as AddressInfo
+    const body = event()
+    // A client of its own, since HTTP clients resolve dot segments before sending.
+    const postExactly = async (path: string) => {
+      const token = await signatureFor(body, { htu: 'https://receiver.example/hooks/orders' })
+      return new Promise<{ status: number; code: unknown }>((resolve, reject) => {
+        const outgoing = httpRequest(
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'POST',
+            path,
+            headers: { 'content-type': 'application/json', 'x-signature': token },
+          },
+          (response) => {
+            const chunks: Buffer[] = []
+            response.on('data', (chunk: Buffer) => chunks.push(chunk))
+            response.on('end', () => {
+              const problem = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+                code?: unknown
+              }
+              resolve({ status: response.statusCode ?? 0, code: problem.code })
+            })
+          },
+        )
+        outgoing.on('error', reject)
+        outgoing.end(body)
+      })
+    }
+    const paths = [
+      '/hooks/refunds/../orders',
+      '/hooks/refunds/%2E%2e/orders',
+      '/hooks/refunds/..\\orders',
+      '/hooks/refunds//../orders',
+    ]
+    const results: Record<string, unknown> = {}
+    for (const path of paths) results[path] = await postExactly(path)
+    expect(results).toEqual(
+      Object.fromEntries(
+        paths.map((path) => [path, { status: 401, code: 'ERR_URL_NOT_CANONICAL' }]),
+      ),
+    )
   })
 
   it("hands a typed WebhookError to the app's error handler with onError: 'forward'", async () => {

@@ -2,8 +2,10 @@ import {
   constants,
   createHash,
   createHmac,
+  createPublicKey,
   generateKeyPairSync,
   privateEncrypt,
+  randomBytes,
   randomUUID,
   sign,
   verify,
@@ -20,7 +22,7 @@ import type { TestKey } from '@hookseal/test-support/test-keys'
 import { readVectorFile } from '@hookseal/test-support/vectors'
 
 /**
- * One describe block per item of the JWT attack checklist (shared/corpora/jwt-attacks) that applies
+ * One describe block per item of the JWT attack checklist (test/vectors/jwt-attacks) that applies
  * to a verifier of JWKS-signed webhooks, named by the item's id. Every test goes through
  * createVerifier with the sender's keys served from a loopback JWKS endpoint, and every forged token
  * is signed for real where the attack needs a signature, so that only the defence under test stops
@@ -462,14 +464,14 @@ const TESTED: Record<string, () => void> = {
     ]
 
     it('looks every injection kid up as an opaque string: not found, at once, one refetch at most', async () => {
+      // Issued before the refetch, which therefore proves their kids absent (401, not 503).
+      const forged = injections.map((kid) => [kid, token(keys.rs, { header: { kid } })] as const)
       const verifier = makeVerifier()
       expect(await outcome(verifier, token(keys.rs))).toBe('accepted')
       const before = server.requestCount
       const started = performance.now()
       const result: Array<[string, string]> = []
-      for (const kid of injections) {
-        result.push([kid, await outcome(verifier, token(keys.rs, { header: { kid } }))])
-      }
+      for (const [kid, signed] of forged) result.push([kid, await outcome(verifier, signed)])
       expect(Object.fromEntries(result)).toEqual(sameOutcome(injections, 'ERR_KEY_NOT_FOUND'))
       // One refetch for the first unknown kid; the cooldown answers the rest without a request.
       expect(server.requestCount - before).toBe(1)
@@ -554,6 +556,68 @@ const TESTED: Record<string, () => void> = {
         code: 'ERR_KEY_UNUSABLE',
         message: expect.stringContaining('exponent 1 '),
       })
+    })
+
+    it('refuses an RSA public exponent above 2^32 + 1, which makes each verification costly', async () => {
+      const e = (value: bigint): string =>
+        bigIntToBytes(value, value.toString(16).length).toString('base64url')
+      const hugeExponent = (bytesToBigInt(randomBytes(256)) | 1n) >> 1n
+      server.setKeys({
+        keys: [
+          { ...keys.rs.jwk, kid: 'e-2^32+1', e: e(2n ** 32n + 1n) },
+          { ...keys.rs.jwk, kid: 'e-2^32+3', e: e(2n ** 32n + 3n) },
+          { ...keys.rs.jwk, kid: 'e-2047-bits', e: e(hugeExponent | 1n) },
+        ],
+      })
+      // Signed by the 65537 key: under the largest accepted exponent the key is used and the
+      // signature fails; above it the key is never used.
+      expect(
+        await outcomes({
+          '2^32 + 1': token(keys.rs, { header: { kid: 'e-2^32+1' } }),
+          '2^32 + 3': token(keys.rs, { header: { kid: 'e-2^32+3' } }),
+          '2047 bits': token(keys.rs, { header: { kid: 'e-2047-bits' } }),
+        }),
+      ).toEqual({
+        '2^32 + 1': 'ERR_SIGNATURE_INVALID',
+        '2^32 + 3': 'ERR_KEY_UNUSABLE',
+        '2047 bits': 'ERR_KEY_UNUSABLE',
+      })
+      const { message } = await refusal(
+        makeVerifier(),
+        token(keys.rs, { header: { kid: 'e-2^32+3' } }),
+      )
+      expect(message).toContain('at most 2^32 + 1')
+    })
+
+    it('refuses an RSA modulus over 8192 bits, which makes each verification costly', async () => {
+      const modulus = (bits: number): string => {
+        const bytes = randomBytes(bits / 8)
+        bytes[0] = (bytes[0] as number) | 0x80
+        bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) | 1
+        return bytes.toString('base64url')
+      }
+      server.setKeys({
+        keys: [
+          { kty: 'RSA', kid: 'n-8192', e: 'AQAB', n: modulus(8192) },
+          { kty: 'RSA', kid: 'n-8200', e: 'AQAB', n: modulus(8200) },
+          { kty: 'RSA', kid: 'n-16384', e: 'AQAB', n: modulus(16384) },
+        ],
+      })
+      const signed = (kid: string, bytes: number): string =>
+        token(keys.rs, { header: { kid }, signature: () => randomBytes(bytes) })
+      expect(
+        await outcomes({
+          '8192 bits': signed('n-8192', 1024),
+          '8200 bits': signed('n-8200', 1025),
+          '16384 bits': signed('n-16384', 2048),
+        }),
+      ).toEqual({
+        '8192 bits': 'ERR_SIGNATURE_INVALID',
+        '8200 bits': 'ERR_KEY_UNUSABLE',
+        '16384 bits': 'ERR_KEY_UNUSABLE',
+      })
+      const { message } = await refusal(makeVerifier(), signed('n-16384', 2048))
+      expect(message).toContain('at most 8192')
     })
 
     it('refuses an RSA modulus with the ROCA fingerprint (Wycheproof json_web_key tcId 7)', async () => {
@@ -914,6 +978,57 @@ const TESTED: Record<string, () => void> = {
       server.setKeys({ keys: [{ ...ed448.publicKey.export({ format: 'jwk' }), kid: 'ed-1' }] })
       expect(await outcome(makeVerifier(), token(keys.ed))).toBe('ERR_KEY_UNUSABLE')
     })
+
+    it('refuses every small-order public key, canonical or not, for R = identity, S = 0 forgeries', async () => {
+      // The y coordinates of the eight small-order points (0 and 1 also as p and p + 1), each with
+      // the sign bit clear and set: every one decodes, and none has a private key behind it.
+      const P = 2n ** 255n - 19n
+      const ys: Record<string, Buffer> = {
+        'identity (1)': bigIntToBytes(1n, 32).reverse(),
+        'order 2 (p - 1)': bigIntToBytes(P - 1n, 32).reverse(),
+        'order 4 (0), all zero': Buffer.alloc(32),
+        'order 8 (a)': Buffer.from(
+          '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+          'hex',
+        ),
+        'order 8 (b)': Buffer.from(
+          'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+          'hex',
+        ),
+        'order 4 (p, non-canonical 0)': bigIntToBytes(P, 32).reverse(),
+        'identity (p + 1, non-canonical 1)': bigIntToBytes(P + 1n, 32).reverse(),
+      }
+      const encodings: Record<string, Buffer> = {}
+      for (const [name, y] of Object.entries(ys)) {
+        encodings[name] = y
+        const signed = Buffer.from(y)
+        signed[31] = (signed[31] as number) | 0x80
+        encodings[`${name}, sign bit set`] = signed
+      }
+      const identity = bigIntToBytes(1n, 32).reverse()
+      const forgery = Buffer.concat([identity, Buffer.alloc(32)])
+      const tokens: Record<string, string> = {}
+      const jwks: object[] = []
+      for (const [name, x] of Object.entries(encodings)) {
+        const jwk = { kty: 'OKP', crv: 'Ed25519', kid: `small ${name}`, x: x.toString('base64url') }
+        jwks.push(jwk)
+        const publicKey = createPublicKey({ key: jwk, format: 'jwk' })
+        // R = identity, S = 0 verifies under a key of order k for one message in k: vary the jti
+        // until node:crypto alone accepts the forgery, so that only the key check can stop it.
+        for (let attempt = 0; tokens[name] === undefined && attempt < 512; attempt++) {
+          const forged = token(keys.ed, { header: { kid: jwk.kid }, signature: () => forgery })
+          const [h, p] = forged.split('.') as [string, string]
+          if (verify(null, Buffer.from(`${h}.${p}`), publicKey, forgery)) tokens[name] = forged
+        }
+        expect(tokens[name], name).toBeDefined()
+      }
+      server.setKeys({ keys: jwks })
+      const verifier = makeVerifier()
+      const result: Record<string, string> = {}
+      for (const [name, forged] of Object.entries(tokens))
+        result[name] = await outcome(verifier, forged)
+      expect(result).toEqual(sameOutcome(Object.keys(tokens), 'ERR_KEY_UNUSABLE'))
+    })
   },
 
   'crit-and-b64': () => {
@@ -1050,13 +1165,15 @@ const TESTED: Record<string, () => void> = {
       expect(await outcome(makeVerifier(), token(keys.rs))).toBe('ERR_JWKS_UNAVAILABLE')
 
       server.setKeys({ keys: [keys.rs.jwk] })
+      // Issued before the refetch, which therefore proves their kids absent (401, not 503).
+      const madeUp = Array.from({ length: 200 }, (_, i) =>
+        token(keys.rs, { header: { kid: `made-up-${i}` } }),
+      )
       const verifier = makeVerifier()
       expect(await outcome(verifier, token(keys.rs))).toBe('accepted')
       const before = server.requestCount
       const refusals = new Set<string>()
-      for (let i = 0; i < 200; i++) {
-        refusals.add(await outcome(verifier, token(keys.rs, { header: { kid: `made-up-${i}` } })))
-      }
+      for (const forged of madeUp) refusals.add(await outcome(verifier, forged))
       expect([...refusals]).toEqual(['ERR_KEY_NOT_FOUND'])
       expect(server.requestCount - before).toBe(1)
     })
@@ -1230,6 +1347,46 @@ const TESTED: Record<string, () => void> = {
         'bound to another body': 'ERR_BODY_DIGEST_MISMATCH',
         'bound to another method': 'ERR_METHOD_MISMATCH',
       })
+    })
+
+    it('refuses a JWT of another typ from the same issuer and audience when typ is set', async () => {
+      // The compatibility profile: without a body digest, typ is what tells a webhook apart.
+      const compat = { bodyDigest: 'optional' as const, maxTokenAge: null }
+      const typed = (typ: unknown) =>
+        token(keys.rs, {
+          header: { typ },
+          claims: claims({ request_body_sha256: undefined, scope: 'webhooks' }),
+        })
+      const tokens = {
+        JWT: typed('JWT'),
+        jwt: typed('jwt'),
+        'application/jwt': typed('application/jwt'),
+        'Application/JWT': typed('Application/JWT'),
+        'at+jwt': typed('at+jwt'),
+        'application/at+jwt': typed('application/at+jwt'),
+        'secevent+jwt': typed('secevent+jwt'),
+        JOSE: typed('JOSE'),
+        'no typ': typed(undefined),
+        'typ 42': typed(42),
+      }
+      const results = async (issuer: Partial<IssuerOptions>) => {
+        const result: Record<string, string> = {}
+        for (const [name, value] of Object.entries(tokens)) {
+          result[name] = await outcome(makeVerifier({ ...compat, ...issuer }), value)
+        }
+        return result
+      }
+      const accepted = ['JWT', 'jwt', 'application/jwt', 'Application/JWT']
+      expect(await results({ typ: 'JWT' })).toEqual({
+        ...sameOutcome(Object.keys(tokens), 'ERR_TOKEN_TYPE_MISMATCH'),
+        ...sameOutcome(accepted, 'accepted'),
+      })
+      expect(await results({ typ: ['application/JWT', 'JOSE'] })).toEqual({
+        ...sameOutcome(Object.keys(tokens), 'ERR_TOKEN_TYPE_MISMATCH'),
+        ...sameOutcome([...accepted, 'JOSE'], 'accepted'),
+      })
+      // The default looks at no typ, as before; bodyDigest 'required' is then the defence.
+      expect(await results({})).toEqual(sameOutcome(Object.keys(tokens), 'accepted'))
     })
   },
 

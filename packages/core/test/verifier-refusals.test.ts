@@ -363,6 +363,58 @@ describe('claims', () => {
     )
   })
 
+  describe('a token for /hooks/orders at a path a router reads differently', () => {
+    const htu = 'https://receiver.example/hooks/orders'
+    const paths = {
+      'a dot segment': '/hooks/refunds/../orders',
+      'a percent-encoded dot segment': '/hooks/refunds/%2e%2e/orders',
+      'a percent-encoded dot segment in upper case': '/hooks/refunds/%2E%2e/orders',
+      'a half-encoded dot segment': '/hooks/refunds/.%2E/orders',
+      'a single dot segment': '/hooks/./orders',
+      'a backslash': '/hooks/refunds/..\\orders',
+      'a backslash for a slash': '/hooks\\orders',
+      'an empty segment': '/hooks//orders',
+      'an empty first segment': '//hooks/orders',
+    }
+
+    it.each(Object.entries(paths))('refuses %s with ERR_URL_NOT_CANONICAL', async (_name, path) => {
+      const token = await validToken({ htm: 'POST', htu })
+      await expectRefused(
+        verifier.verify({ ...request(token), url: path }),
+        'ERR_URL_NOT_CANONICAL',
+      )
+      await expectRefused(
+        verifier.verify({ ...request(token), url: `https://receiver.example${path}?attempt=1` }),
+        'ERR_URL_NOT_CANONICAL',
+      )
+    })
+
+    it('refuses such a path without htu too, before comparing anything', async () => {
+      const token = await validToken()
+      await expectRefused(
+        verifier.verify({ ...request(token), url: '/webhooks/../webhooks' }),
+        'ERR_URL_NOT_CANONICAL',
+      )
+    })
+
+    it('compares htu with the path as received, not as a URL parser would rewrite it', async () => {
+      // The URL parser encodes { as %7B; a router matches the bytes that came.
+      const token = await validToken({ htu: 'https://receiver.example/hooks/a%7Bb' })
+      await expectRefused(
+        verifier.verify({ ...request(token), url: '/hooks/a{b' }),
+        'ERR_URL_MISMATCH',
+      )
+    })
+
+    it('accepts dots that are not whole segments and encoded dots in the query (control)', async () => {
+      for (const path of ['/hooks/orders', '/hooks/orders?next=/../x', '/hooks/orders.json/..x']) {
+        const htu = `https://receiver.example${path.split('?')[0] ?? ''}`
+        const token = await validToken({ htu })
+        await expect(verifier.verify({ ...request(token), url: path }), path).resolves.toBeDefined()
+      }
+    })
+  })
+
   it('refuses a body changed after signing', async () => {
     await expectRefused(
       verifier.verify(request(await validToken(), '{"event":"payment.settled","amount":9999}')),
@@ -430,6 +482,9 @@ describe('options are checked once, at construction', () => {
       'a plain-http JWKS on a public host',
       () => makeVerifier({ jwksUri: 'http://partner.example/jwks.json' }),
     ],
+    ['an empty typ', () => makeVerifier({ typ: '' })],
+    ['an empty list of typ values', () => makeVerifier({ typ: [] })],
+    ['a typ that is not a string', () => makeVerifier({ typ: [42 as unknown as string] })],
     [
       'Authorization as the signature header',
       () => makeVerifier({}, { signatureHeader: 'Authorization' }),

@@ -146,7 +146,9 @@ function tokenFor(group: LoadedGroup, vector: Vector, variant: Variant): string 
   segments[1] = segment({
     iss: group.issuer,
     aud: AUDIENCE,
-    iat: now,
+    // A minute old: issued before any refetch whose 30 s cooldown still runs, so that a kid the
+    // JWKS lacks is refused as absent (401), not as possibly published since (503).
+    iat: now - 60,
     exp: now + 300,
     jti: `${group.file}-${vector.tcId}-${variant}-${randomUUID()}`,
     request_body_sha256: sha256Hex(BODY),

@@ -39,6 +39,8 @@ const IPV4: ReadonlyArray<readonly [Exclude<AddressClass, 'public'>, readonly Ra
     [
       ['192.0.0.0', 24],
       ['192.0.2.0', 24],
+      // The 6to4 relay anycast prefix (deprecated by RFC 7526): it forwards into IPv6.
+      ['192.88.99.0', 24],
       ['198.18.0.0', 15],
       ['198.51.100.0', 24],
       ['203.0.113.0', 24],
@@ -66,10 +68,21 @@ const IPV6: ReadonlyArray<readonly [Exclude<AddressClass, 'public'>, readonly Ra
     [
       // Deprecated IPv4-compatible addresses (::a.b.c.d).
       ['::', 96],
-      // Local-use NAT64 prefix (RFC 8215).
+      // IPv4-translated addresses (::ffff:0:a.b.c.d, RFC 6145): a translator turns them into
+      // a.b.c.d, which may be internal.
+      ['::ffff:0:0:0', 96],
+      // Local-use NAT64 prefix (RFC 8215); a network may embed an IPv4 address anywhere in it.
       ['64:ff9b:1::', 48],
       ['100::', 64],
+      // IETF protocol assignments (RFC 2928), Teredo (2001::/32) among them: a Teredo address
+      // reaches the IPv4 address it embeds through a relay, and nothing here is a webhook receiver.
+      ['2001::', 23],
       ['2001:db8::', 32],
+      // 6to4 (RFC 3056): 2002:a.b.c.d::/48 reaches a.b.c.d through a relay, which may be internal.
+      ['2002::', 16],
+      // Documentation (RFC 9637) and segment routing SIDs (RFC 9602), never globally reachable.
+      ['3fff::', 20],
+      ['5f00::', 16],
     ],
   ],
 ]
@@ -104,7 +117,9 @@ const LISTS = buildLists()
 /**
  * Classifies an IP address (IPv4, or IPv6 with or without brackets and zone id) for the SSRF guard:
  * IPv4-mapped (`::ffff:10.0.0.1`) and NAT64 (`64:ff9b::a00:1`) forms are judged by the IPv4 address
- * they reach. Returns `undefined` for anything that is not an IP address.
+ * they reach; the other forms that carry an IPv4 address to a translator or relay (6to4, Teredo,
+ * IPv4-translated, local-use NAT64) are refused whole. Returns `undefined` for anything that is not
+ * an IP address.
  *
  * @example
  * ```ts

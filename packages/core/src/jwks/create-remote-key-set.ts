@@ -1,4 +1,8 @@
-import { JwksUnavailableError, WebhookError } from '../errors/webhook-error.js'
+import {
+  JwksUnavailableError,
+  RetryableWebhookError,
+  WebhookError,
+} from '../errors/webhook-error.js'
 import { importJwkSet } from '../keys/import-jwk-set.js'
 import type { ImportedKeySet } from '../keys/import-jwk-set.js'
 import type { KeySetEntry } from '../keys/verification-key.js'
@@ -14,12 +18,22 @@ const REFRESH_AHEAD_FRACTION = 0.8
 
 interface CachedSet {
   readonly keys: ImportedKeySet
+  /** When the fetch that got these keys started: keys published later may be missing from it. */
+  readonly startedAt: number
   readonly fetchedAt: number
   readonly freshForMs: number
 }
 
 function keyNotFound(): WebhookError {
   return new WebhookError('ERR_KEY_NOT_FOUND', "the sender's JWKS has no key with the token's kid")
+}
+
+/**
+ * Whether a set fetched before the token was issued leaves its kid unproven: the sender may have
+ * published the key after the fetch started, and signed with it at `issuedAt` (seconds).
+ */
+function fetchedBeforeIssue(set: CachedSet, issuedAt: number | undefined): boolean {
+  return issuedAt !== undefined && Number.isFinite(issuedAt) && issuedAt * 1000 > set.startedAt
 }
 
 function ignore(): void {}
@@ -32,6 +46,11 @@ function ignore(): void {}
  * and then a cooldown during which unknown kids are refused at once, so that tokens with made-up kids
  * cannot make the receiver hammer the sender's endpoint. After a failed fetch, no new attempt is made
  * until an exponential backoff has elapsed.
+ *
+ * A kid that no fetch made after the token's `iat` has looked for may be a key the sender published
+ * since: during the cooldown it is refused with `ERR_KEY_NOT_YET_FETCHED` (503, `retryAfter` the rest
+ * of the cooldown), so that the sender retries once the next refetch can find it. A kid that a fetch
+ * made after `iat` did not find is refused with `ERR_KEY_NOT_FOUND` (401). Neither fetches more.
  *
  * > [!NOTE]
  * > A kid that is not in a fresh set is refused with `ERR_KEY_NOT_FOUND` (401). When the set cannot
@@ -69,7 +88,8 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
       const { document, maxAgeMs } = await fetchJwks(config.url, config.fetch)
       const keys = importJwkSet(document, config.maxKeys)
       const fetchedAt = Date.now()
-      const set = { keys, fetchedAt, freshForMs: clampFreshness(maxAgeMs, config.freshness) }
+      const freshForMs = clampFreshness(maxAgeMs, config.freshness)
+      const set = { keys, startedAt, fetchedAt, freshForMs }
       cached = set
       failures = 0
       nextAttemptAt = 0
@@ -113,12 +133,25 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
     return new JwksUnavailableError(message, (nextAttemptAt - Date.now()) / 1000, { cause })
   }
 
+  /**
+   * The refusal of a kid absent from `set`: final when the set was fetched after the token was
+   * issued, else a request to retry once the cooldown allows the next refetch.
+   */
+  function absent(set: CachedSet, issuedAt: number | undefined, now: number): WebhookError {
+    if (!fetchedBeforeIssue(set, issuedAt)) return keyNotFound()
+    return new RetryableWebhookError(
+      'ERR_KEY_NOT_YET_FETCHED',
+      "the token's key may be newer than the sender's JWKS as last fetched",
+      (cooldownUntil - now) / 1000,
+    )
+  }
+
   /** The kid was absent from a set fetched just now: the negative answer holds for the cooldown. */
-  function entryAfterFetch(set: CachedSet, kid: string): KeySetEntry {
+  function entryAfterFetch(set: CachedSet, kid: string, issuedAt: number | undefined): KeySetEntry {
     const entry = set.keys.get(kid)
     if (entry !== undefined) return entry
     cooldownUntil = Math.max(cooldownUntil, set.fetchedAt + config.cooldown)
-    throw keyNotFound()
+    throw absent(set, issuedAt, Date.now())
   }
 
   function refreshAheadOfExpiry(set: CachedSet, now: number): void {
@@ -130,11 +163,15 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
     fetchKeys().catch(ignore)
   }
 
-  async function lookUpUnknownKid(kid: string): Promise<KeySetEntry> {
+  async function lookUpUnknownKid(
+    set: CachedSet,
+    kid: string,
+    issuedAt: number | undefined,
+  ): Promise<KeySetEntry> {
     const now = Date.now()
     if (now < cooldownUntil) {
       emit({ type: 'jwks-cooldown', jwksUri, kid })
-      throw keyNotFound()
+      throw absent(set, issuedAt, now)
     }
     emit({ type: 'jwks-unknown-kid', jwksUri, kid })
     // The kid may be a freshly rotated one that the endpoint would serve, so a failed or forbidden
@@ -142,13 +179,13 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
     const message = "the token's key is not cached and the sender's JWKS endpoint cannot be reached"
     if (!mayStartFetch(now)) throw unavailable(message, lastError)
     flightStartsCooldown = true
-    let set: CachedSet
+    let fetched: CachedSet
     try {
-      set = await fetchKeys()
+      fetched = await fetchKeys()
     } catch (cause) {
       throw unavailable(message, cause)
     }
-    return entryAfterFetch(set, kid)
+    return entryAfterFetch(fetched, kid, issuedAt)
   }
 
   function serveStale(kid: string, cause: unknown): KeySetEntry {
@@ -168,7 +205,11 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
     )
   }
 
-  async function lookUpWithoutFreshKeys(kid: string, now: number): Promise<KeySetEntry> {
+  async function lookUpWithoutFreshKeys(
+    kid: string,
+    issuedAt: number | undefined,
+    now: number,
+  ): Promise<KeySetEntry> {
     if (!mayStartFetch(now)) return serveStale(kid, lastError)
     let set: CachedSet
     try {
@@ -177,17 +218,17 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
       return serveStale(kid, cause)
     }
     if (!set.keys.has(kid)) emit({ type: 'jwks-unknown-kid', jwksUri, kid })
-    return entryAfterFetch(set, kid)
+    return entryAfterFetch(set, kid, issuedAt)
   }
 
-  async function getKey(kid: string): Promise<KeySetEntry> {
+  async function getKey(kid: string, issuedAt?: number): Promise<KeySetEntry> {
     const now = Date.now()
     const set = cached
     if (set === undefined || now - set.fetchedAt >= set.freshForMs) {
-      return lookUpWithoutFreshKeys(kid, now)
+      return lookUpWithoutFreshKeys(kid, issuedAt, now)
     }
     refreshAheadOfExpiry(set, now)
-    return set.keys.get(kid) ?? lookUpUnknownKid(kid)
+    return set.keys.get(kid) ?? lookUpUnknownKid(set, kid, issuedAt)
   }
 
   async function refresh(): Promise<void> {

@@ -20,6 +20,7 @@ export interface FetchedJwks {
 }
 
 const ACCEPT = 'application/jwk-set+json, application/json'
+const BYTE_ORDER_MARK = 0xfeff
 
 function statusFailure(status: number): JwksFetchError {
   if (status >= 300 && status < 400) {
@@ -74,7 +75,8 @@ function requestFailure(error: unknown, options: FetchJwksOptions): JwksFetchErr
 /**
  * Makes one bounded GET for a JWKS: TLS 1.2 or newer, no redirects, one timer over connect and body,
  * and a size cap enforced while the body streams in. Rejects on anything but a complete 200 whose
- * body is JSON, with a {@link JwksFetchError} saying why.
+ * body is JSON (after one leading UTF-8 byte order mark, which is ignored), with a
+ * {@link JwksFetchError} saying why.
  *
  * @param url An `https:` URL, or an `http:` one already checked to be loopback.
  *
@@ -105,7 +107,10 @@ export async function fetchJwks(url: URL, options: FetchJwksOptions): Promise<Fe
   if (response.status !== 200) throw statusFailure(response.status)
   let document: unknown
   try {
-    document = JSON.parse(response.body.toString('utf8'))
+    const text = response.body.toString('utf8')
+    // Some servers write a byte order mark before JSON; RFC 8259 (section 8.1) lets a parser ignore
+    // it, and refusing it would leave the sender's keys unobtainable for good.
+    document = JSON.parse(text.charCodeAt(0) === BYTE_ORDER_MARK ? text.slice(1) : text)
   } catch {
     throw new JwksFetchError('ERR_JWKS_INVALID', 'the JWKS response is not JSON')
   }

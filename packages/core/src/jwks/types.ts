@@ -63,9 +63,13 @@ export interface RemoteKeySet {
   readonly jwksUri: string
   /**
    * The usable or unusable entry for `kid`. Rejects with `ERR_KEY_NOT_FOUND` (401) when the JWKS has
-   * no such kid, and `ERR_JWKS_UNAVAILABLE` (503) when no keys can be obtained.
+   * no such kid, `ERR_KEY_NOT_YET_FETCHED` (503) when the kid is absent but no fetch made since
+   * `issuedAt` has looked for it (only while the cooldown forbids another fetch), and
+   * `ERR_JWKS_UNAVAILABLE` (503) when no keys can be obtained.
+   *
+   * @param issuedAt The token's `iat`, in seconds, when it has one.
    */
-  getKey(kid: string): Promise<KeySetEntry>
+  getKey(kid: string, issuedAt?: number): Promise<KeySetEntry>
   /** Fetches now (single flight with any fetch under way); rejects if that fetch fails. */
   refresh(): Promise<void>
 }

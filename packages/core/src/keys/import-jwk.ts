@@ -1,9 +1,17 @@
 import { createPublicKey } from 'node:crypto'
 import type { JsonWebKey as NodeJsonWebKey } from 'node:crypto'
 import { hasRocaFingerprint } from './roca-fingerprint.js'
+import { isSmallOrderPoint } from './small-order-point.js'
 import type { KeySetEntry } from './verification-key.js'
 
 const MIN_RSA_BITS = 2048
+/**
+ * Verification costs grow with the modulus size and the exponent's bit length, and an
+ * unauthenticated request pays for one verification: these bounds keep that cost within a few times
+ * that of a 2048-bit key with e = 65537. FIPS 186-5 bounds e by 2^256; nobody uses more than 32 bits.
+ */
+const MAX_RSA_BITS = 8192
+const MAX_PUBLIC_EXPONENT = 2n ** 32n + 1n
 /** Members that only a private or symmetric key has; a JWKS that publishes them is leaking a secret. */
 const SECRET_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const
 const CURVES: Readonly<Record<string, readonly string[]>> = {
@@ -13,8 +21,9 @@ const CURVES: Readonly<Record<string, readonly string[]>> = {
 
 /**
  * Imports one JWK from a sender's JWKS into a node:crypto KeyObject, once per fetch. Keys that can
- * never verify safely (secret material, RSA under 2048 bits, a bad exponent, an unknown curve) are
- * kept as unusable so that a token naming them gets a precise refusal.
+ * never verify safely (secret material, RSA under 2048 bits, a bad exponent, an unknown curve, an
+ * Ed25519 point of small order) or that would make each verification costly (RSA over 8192 bits, an
+ * exponent over 2^32 + 1) are kept as unusable so that a token naming them gets a precise refusal.
  */
 export function importJwk(jwk: Record<string, unknown>, kid: string): KeySetEntry {
   const unusable = (unusableReason: string): KeySetEntry => ({ kid, unusableReason })
@@ -50,6 +59,14 @@ export function importJwk(jwk: Record<string, unknown>, kid: string): KeySetEntr
     if (modulusLength < MIN_RSA_BITS) {
       return unusable(`RSA key of ${modulusLength} bits; at least ${MIN_RSA_BITS} are required`)
     }
+    if (modulusLength > MAX_RSA_BITS) {
+      return unusable(`RSA key of ${modulusLength} bits; at most ${MAX_RSA_BITS} are accepted`)
+    }
+    if (publicExponent > MAX_PUBLIC_EXPONENT) {
+      return unusable(
+        `RSA public exponent of ${publicExponent.toString(2).length} bits; at most 2^32 + 1 is accepted`,
+      )
+    }
     if (publicExponent < 3n || publicExponent % 2n === 0n) {
       return unusable(`RSA public exponent ${publicExponent} is not valid`)
     }
@@ -57,6 +74,12 @@ export function importJwk(jwk: Record<string, unknown>, kid: string): KeySetEntr
     if (hasRocaFingerprint(modulus)) {
       return unusable('the RSA key was made by a generator with a known flaw (ROCA)')
     }
+  }
+
+  if (kty === 'OKP' && isSmallOrderPoint(Buffer.from(String(jwk.x), 'base64url'))) {
+    return unusable(
+      'the Ed25519 key is a point of small order, under which signatures can be forged',
+    )
   }
 
   return {

@@ -7,6 +7,7 @@ import { keyMisfitReason } from '../keys/key-fits-algorithm.js'
 import { isUsable } from '../keys/verification-key.js'
 import { checkClaims } from './check-claims.js'
 import { checkBodyDigest, checkRequestTarget } from './check-request-binding.js'
+import { checkTokenType } from './check-token-type.js'
 import { normalizeVerifierOptions } from './normalize-verifier-options.js'
 import type { VerifierSettings } from './normalize-verifier-options.js'
 import { readToken } from './read-token.js'
@@ -21,8 +22,9 @@ const MAX_KID_LENGTH = 256
  * configured senders. Options are checked once, here: misuse throws a `TypeError`.
  *
  * Each request goes through: one signature header → strict compact JWS parsing → algorithm
- * allow-list, `kid` and `crit` → the issuer named by `iss` → its JWKS key for `kid` → signature
- * (node:crypto on a cached key) → time, audience, body digest, method and URL claims → replay.
+ * allow-list, `kid` and `crit` → the issuer named by `iss`, and its `typ` rule → its JWKS key for
+ * `kid` → signature (node:crypto on a cached key) → time, audience, body digest, method and URL
+ * claims → replay.
  * `jku`, `x5u`, `jwk` and `x5c` header parameters are ignored: keys only ever come from the JWKS
  * URL in the configuration.
  *
@@ -90,8 +92,13 @@ async function verifyRequest(
   if (!issuer.algorithms.has(alg)) {
     throw new WebhookError('ERR_ALG_NOT_ALLOWED', `algorithm ${alg} is not allowed for this issuer`)
   }
+  checkTokenType(header.typ, issuer.typ)
 
-  const key = await issuer.keySet.getKey(kid)
+  // iat is not verified yet: it can only turn a refusal into a retry, never fetch or accept more.
+  const key = await issuer.keySet.getKey(
+    kid,
+    typeof payload.iat === 'number' ? payload.iat : undefined,
+  )
   const misfit = isUsable(key) ? keyMisfitReason(key, alg) : key.unusableReason
   if (misfit !== undefined || !isUsable(key)) {
     throw new WebhookError('ERR_KEY_UNUSABLE', `key "${kid}" cannot be used: ${misfit}`)

@@ -5,6 +5,7 @@ import type { RemoteKeySet } from '../jwks/types.js'
 import { createMemoryReplayStore } from '../replay/create-memory-replay-store.js'
 import type { ReplayStore } from '../replay/replay-store.js'
 import type { ClaimRules } from './check-claims.js'
+import { mediaTypeOf } from './check-token-type.js'
 import type { TokenSource } from './read-token.js'
 import type { IssuerOptions, VerifierEvent, VerifierOptions } from './types.js'
 import { callListener } from '../lib/call-listener.js'
@@ -17,6 +18,8 @@ export interface IssuerSettings extends ClaimRules {
   readonly algorithms: ReadonlySet<SignatureAlgorithm>
   readonly bodyDigest: 'required' | 'optional'
   readonly replay: boolean
+  /** The `typ` media types accepted, or null to accept any `typ` or none. */
+  readonly typ: ReadonlySet<string> | null
   readonly keySet: RemoteKeySet
 }
 
@@ -54,6 +57,15 @@ function normalizeAlgorithms(issuer: string, algorithms: unknown): Set<Signature
     if (!isSupportedAlgorithm(alg)) fail(`algorithm ${JSON.stringify(alg)} is not supported`)
   }
   return new Set(algorithms as SignatureAlgorithm[])
+}
+
+function normalizeTyp(issuer: string, typ: unknown): Set<string> | null {
+  if (typ === undefined || typ === null) return null
+  const values = typeof typ === 'string' ? [typ] : typ
+  if (!Array.isArray(values) || values.length === 0 || !values.every(isNonEmptyString)) {
+    fail(`typ of ${issuer} must be a non-empty string, a non-empty array of them, or null`)
+  }
+  return new Set(values.map(mediaTypeOf))
 }
 
 function normalizeIssuer(
@@ -95,6 +107,7 @@ function normalizeIssuer(
     maxTokenAge,
     bodyDigest,
     replay,
+    typ: normalizeTyp(issuer, options.typ),
     keySet,
   }
 }

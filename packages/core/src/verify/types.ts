@@ -76,6 +76,19 @@ export interface IssuerOptions {
   bodyDigest?: 'required' | 'optional'
   /** Refuse a webhook seen before (by `jti`, else by signed token content + body). @default true */
   replay?: boolean
+  /**
+   * The `typ` header values accepted from this sender, compared case-insensitively and with or
+   * without the `application/` prefix (RFC 7515, section 4.1.9): `'JWT'` accepts `JWT`, `jwt` and
+   * `application/jwt`. A token without `typ`, or with another one, is refused with
+   * `ERR_TOKEN_TYPE_MISMATCH`. `null` does not look at `typ`.
+   *
+   * > [!NOTE]
+   * > Set it when the sender also issues other JWTs (access or ID tokens) for the same audience,
+   * > above all with `bodyDigest: 'optional'`, where nothing else tells those from a webhook.
+   * > hookseal's own signer sends `typ: 'JWT'`.
+   * @default null
+   */
+  typ?: string | readonly string[] | null
   /** JWKS client settings for this sender. */
   jwks?: Omit<RemoteKeySetOptions, 'jwksUri' | 'onEvent' | 'allowInsecureHttp'>
 }

@@ -35,6 +35,34 @@ describe('parseWebhookBody', () => {
     expect(refusal('{"note":"__proto__ is fine as text","e":"caf\\u00e9"}')).toBeUndefined()
   })
 
+  it.each([
+    ['at the top', '{"constructor":{"prototype":{"admin":true}}}'],
+    ['nested in an array', '{"list":[{"constructor":{"prototype":null}}]}'],
+    ['spelled with escapes', '{"a":{"\\u0063onstructor":{"prototyp\\u0065":{}}}}'],
+  ])(
+    'refuses a constructor object with a prototype member %s, as secure-json-parse does',
+    (_name, text) => {
+      expect(refusal(text)).toBe('ERR_BODY_INVALID')
+    },
+  )
+
+  it('accepts constructor members that are not objects holding a prototype (control)', () => {
+    expect(refusal('{"constructor":"Acme Ltd","prototype":1}')).toBeUndefined()
+    expect(refusal('{"constructor":{"name":"Acme Ltd"}}')).toBeUndefined()
+    expect(refusal('{"constructor":["prototype"]}')).toBeUndefined()
+  })
+
+  it('refuses nesting deeper than 1000 levels with ERR_BODY_INVALID, never a stack overflow', () => {
+    const nested = (depth: number, inner = '1'): string =>
+      '{"a":['.repeat(depth / 2) + inner + ']}'.repeat(depth / 2)
+    expect(refusal(nested(1000))).toBeUndefined()
+    expect(refusal(nested(1002))).toBe('ERR_BODY_INVALID')
+    // Deep enough to overflow any recursive walk, with and without text that looks like __proto__.
+    expect(refusal(nested(400_000))).toBe('ERR_BODY_INVALID')
+    expect(refusal(nested(400_000, '"caf\\u00e9"'))).toBe('ERR_BODY_INVALID')
+    expect(refusal('['.repeat(400_000) + ']'.repeat(400_000))).toBe('ERR_BODY_INVALID')
+  })
+
   it('refuses malformed JSON', () => {
     expect(refusal('{"a":')).toBe('ERR_BODY_INVALID')
   })

@@ -250,6 +250,25 @@ describe('responses that are not a usable JWK Set', () => {
     },
   )
 
+  it('accepts a JWK Set behind one UTF-8 byte order mark, as RFC 8259 allows, and not behind two', async () => {
+    const bom = Buffer.from([0xef, 0xbb, 0xbf])
+    const jwks = Buffer.from(JSON.stringify(jwksOf(key)))
+    server.setHandler((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/jwk-set+json' })
+      res.end(Buffer.concat([bom, jwks]))
+    })
+    await expect(keySetFor().getKey('key-1')).resolves.toMatchObject({ kid: 'key-1', kty: 'RSA' })
+    expect(events).toMatchObject([{ type: 'jwks-fetch', keyCount: 1 }])
+
+    events = []
+    server.setHandler((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/jwk-set+json' })
+      res.end(Buffer.concat([bom, bom, jwks]))
+    })
+    await unavailable(keySetFor().getKey('key-1'))
+    expect(failureMessages()).toEqual(['the JWKS response is not JSON'])
+  })
+
   it('fails on more keys than maxKeys allows', async () => {
     server.setKeys(
       jwksOf(key, generateTestKey('ES256', 'key-2'), generateTestKey('ES256', 'key-3')),

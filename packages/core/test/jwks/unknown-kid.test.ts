@@ -1,12 +1,17 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { JwksUnavailableError, WebhookError } from '../../src/errors/webhook-error.js'
+import {
+  JwksUnavailableError,
+  RetryableWebhookError,
+  WebhookError,
+} from '../../src/errors/webhook-error.js'
 import { createRemoteKeySet } from '../../src/jwks/create-remote-key-set.js'
 import type { KeySetEvent, RemoteKeySet, RemoteKeySetOptions } from '../../src/jwks/types.js'
 import { isUsable } from '../../src/keys/verification-key.js'
+import { createVerifier } from '../../src/verify/create-verifier.js'
 import { startJwksServer } from '@hookseal/test-support/jwks-server'
 import type { JwksServer } from '@hookseal/test-support/jwks-server'
-import { generateTestKey, jwksOf } from '@hookseal/test-support/test-keys'
+import { generateTestKey, jwksOf, signToken, webhookClaims } from '@hookseal/test-support/test-keys'
 import type { TestKey } from '@hookseal/test-support/test-keys'
 
 const SECOND = 1000
@@ -174,5 +179,117 @@ describe('unknown kids', () => {
     const [error] = await settleAll([keySet.getKey('<script>kid</script>')])
     expect((error as WebhookError).message).not.toContain('script')
     expect((error as WebhookError).message).not.toContain(String(oldKey.jwk.n).slice(0, 16))
+  })
+})
+
+describe('a kid published after the last fetch, during the cooldown', () => {
+  const seconds = (ms: number): number => ms / 1000
+
+  it('gets 503 with the rest of the cooldown when no fetch since its iat looked, with no fetch', async () => {
+    const keySet = await primedKeySet()
+    // A made-up kid starts the cooldown with one refetch, at t0.
+    const t0 = Date.now()
+    await settleAll([keySet.getKey('made-up', seconds(t0))])
+    expect(server.requestCount).toBe(2)
+
+    // The sender publishes a key 4.5 s later and signs with it at once.
+    advance(4500)
+    server.setKeys(jwksOf(oldKey, newKey))
+    const issuedAt = seconds(Date.now())
+    const [during] = await settleAll([keySet.getKey('key-new', issuedAt)])
+    expect(during).toBeInstanceOf(RetryableWebhookError)
+    expect(during).toMatchObject({
+      code: 'ERR_KEY_NOT_YET_FETCHED',
+      status: 503,
+      retryAfter: 26,
+      headers: { 'retry-after': '26' },
+    })
+    advance(25_400)
+    const [later] = await settleAll([keySet.getKey('key-new', issuedAt)])
+    expect(later).toMatchObject({ code: 'ERR_KEY_NOT_YET_FETCHED', retryAfter: 1 })
+    expect(server.requestCount).toBe(2)
+
+    // The retry after the cooldown refetches once and finds the key.
+    advance(100)
+    await expect(keySet.getKey('key-new', issuedAt)).resolves.toMatchObject({ kid: 'key-new' })
+    expect(server.requestCount).toBe(3)
+  })
+
+  it('stays 401 when a fetch made after its iat found it absent, or when the token has no iat', async () => {
+    const keySet = await primedKeySet()
+    advance(2000)
+    const issuedBefore = seconds(Date.now())
+    advance(1000)
+    // This refetch starts after the token was issued: its answer is final for that token.
+    await settleAll([keySet.getKey('made-up', issuedBefore)])
+    expect(server.requestCount).toBe(2)
+    advance(5000)
+    const refusals = await settleAll([
+      keySet.getKey('made-up', issuedBefore),
+      keySet.getKey('other-made-up', issuedBefore),
+      keySet.getKey('no-iat'),
+    ])
+    for (const refusal of refusals) {
+      expect(refusal).toMatchObject({ code: 'ERR_KEY_NOT_FOUND', status: 401 })
+    }
+    expect(server.requestCount).toBe(2)
+  })
+
+  it('gets 503 when the only fetch that missed it had started before its iat', async () => {
+    const keySet = await primedKeySet()
+    advance(60_000)
+    // A refetch for an unknown kid is under way when a token issued after it started arrives.
+    let answer: (() => void) | undefined
+    server.setHandler((_req, res) => {
+      answer = () => {
+        res.writeHead(200, { 'content-type': 'application/jwk-set+json' })
+        res.end(JSON.stringify(jwksOf(oldKey)))
+      }
+    })
+    const first = settleAll([keySet.getKey('made-up', seconds(Date.now()))])
+    await vi.waitFor(() => expect(answer).toBeDefined())
+    advance(1000)
+    const second = settleAll([keySet.getKey('key-new', seconds(Date.now()))])
+    answer?.()
+    const [[firstRefusal], [secondRefusal]] = await Promise.all([first, second])
+    expect(firstRefusal).toMatchObject({ code: 'ERR_KEY_NOT_FOUND' })
+    expect(secondRefusal).toMatchObject({ code: 'ERR_KEY_NOT_YET_FETCHED', retryAfter: 30 })
+    expect(server.requestCount).toBe(2)
+  })
+
+  it('reaches the sender as 503 and Retry-After through the verifier', async () => {
+    const verifier = createVerifier({
+      issuers: [{ issuer: 'https://partner.example', jwksUri: server.url, audience: 'me' }],
+      allowInsecureHttp: true,
+    })
+    const body = '{"event":"key.rotated"}'
+    const send = async (key: TestKey) => {
+      const claims = webhookClaims('https://partner.example', 'me', body)
+      const token = await signToken({ key, claims })
+      return verifier
+        .verify({
+          method: 'POST',
+          url: '/',
+          headers: { 'x-signature': token },
+          body: Buffer.from(body),
+        })
+        .then(
+          () => 'accepted',
+          (err: WebhookError) =>
+            err instanceof RetryableWebhookError
+              ? `${err.status} ${err.code}, Retry-After ${err.headers['retry-after']}`
+              : `${err.status} ${err.code}`,
+        )
+    }
+    expect(await send(oldKey)).toBe('accepted')
+    const unknown = generateTestKey('RS256', 'made-up')
+    expect(await send(unknown)).toBe('401 ERR_KEY_NOT_FOUND')
+    advance(3000)
+    server.setKeys(jwksOf(oldKey, newKey))
+    expect(await send(newKey)).toBe('503 ERR_KEY_NOT_YET_FETCHED, Retry-After 27')
+    expect(server.requestCount).toBe(2)
+    advance(27_000)
+    expect(await send(newKey)).toBe('accepted')
+    expect(server.requestCount).toBe(3)
   })
 })

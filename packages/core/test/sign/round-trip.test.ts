@@ -70,6 +70,23 @@ describe.each(ALGORITHMS)('%s tokens from createSigner', (alg) => {
     expect(headers['webhook-id']).toBe('evt_1042')
   })
 
+  it('verify under typ JWT: the signer sends the typ that the README recommends setting', async () => {
+    const typed = createVerifier({
+      issuers: [
+        { issuer: ISSUER, jwksUri: server.url, audience: AUDIENCE, algorithms: [alg], typ: 'JWT' },
+      ],
+      allowInsecureHttp: true,
+    })
+    const headers = await signer.sign({ body: BODY, url: URL_SENT })
+    const webhook = await typed.verify({
+      method: 'POST',
+      url: '/webhooks',
+      headers,
+      body: Buffer.from(BODY),
+    })
+    expect(webhook.issuer).toBe(ISSUER)
+  })
+
   it('verify with jose.jwtVerify against the same served JWKS', async () => {
     const headers = await signer.sign({ body: BODY, url: URL_SENT })
     const token = headers['x-signature']
