@@ -3,6 +3,7 @@
  * statuses and codes whichever framework the receiver runs.
  */
 import { randomUUID } from 'node:crypto'
+import { STATUS_CODES } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createVerifier } from '@hookseal/core'
 import type { IssuerOptions, VerifierOptions } from '@hookseal/core'
@@ -133,8 +134,17 @@ const refusals: Array<[string, () => Promise<HarnessRequest>, string, number]> =
   ],
 ]
 
+/**
+ * Core's problem document for a refusal, as the exact bytes every adapter must send: the fields in
+ * this order, no whitespace, `detail` only when the refusal shows its message.
+ */
+function problemText(status: number, code: string, detail: string | undefined): string {
+  const title = STATUS_CODES[status]
+  return JSON.stringify({ type: 'about:blank', title, status, ...(detail && { detail }), code })
+}
+
 function expectProblem(
-  response: { status: number; headers: object; body: unknown },
+  response: { status: number; headers: object; body: unknown; text: string },
   code: string,
   status: number,
 ) {
@@ -142,10 +152,11 @@ function expectProblem(
     status,
     code,
   })
-  expect((response.headers as Record<string, string>)['content-type']).toMatch(
-    /^application\/problem\+json/,
+  expect((response.headers as Record<string, string>)['content-type']).toBe(
+    'application/problem+json',
   )
-  expect(response.body).toMatchObject({ type: 'about:blank', status, code })
+  const { detail } = response.body as { detail?: string }
+  expect(response.text).toBe(problemText(status, code, detail))
 }
 
 describe.each(harnesses)('$name', (harness) => {
@@ -259,6 +270,22 @@ describe.each(harnesses)('$name', (harness) => {
     expect(exchange.status).toBe(413)
     expect(exchange.response).toContain('ERR_BODY_TOO_LARGE')
     expect(exchange.bodyBytesSent).toBeLessThan(2 * 1024 * 1024)
+  })
+
+  it('sends a refusal on the wire as core renders it: status line, Content-Type, body bytes', async () => {
+    const exchange = await rawPost({
+      url: `${app.url}/webhooks`,
+      headers: [`Content-Type: ${JSON_TYPE}`],
+      bodyBytes: 0,
+    })
+    const [head = '', text] = exchange.response.split('\r\n\r\n')
+    const [statusLine, ...fields] = head.split('\r\n')
+    expect(statusLine).toBe('HTTP/1.1 401 Unauthorized')
+    expect(fields.filter((field) => /^content-type:/i.test(field))).toEqual([
+      'content-type: application/problem+json',
+    ])
+    const { detail } = JSON.parse(text ?? '') as { detail?: string }
+    expect(text).toBe(problemText(401, 'ERR_SIGNATURE_MISSING', detail))
   })
 
   it('refuses a repeated X-Signature header sent on the wire', async () => {

@@ -158,6 +158,7 @@ async function start(framework: ExpressModule, options: HarnessOptions): Promise
         status: response.status,
         headers: responseHeaders,
         body: decodeBody(response.body as Buffer, responseHeaders['content-type']),
+        text: (response.body as Buffer).toString('utf8'),
       }
     },
     close: () => closeServer(server),

@@ -147,6 +147,7 @@ async function start(Fastify: FastifyFactory, options: HarnessOptions): Promise<
         status: response.statusCode,
         headers: responseHeaders,
         body: decodeBody(response.body, responseHeaders['content-type']),
+        text: response.body,
       }
     },
     close: () => closeApp(app),

@@ -170,5 +170,6 @@ async function send(server: Server, req: HarnessRequest): Promise<HarnessRespons
     status: response.status,
     headers: responseHeaders,
     body: isJson && text !== '' ? JSON.parse(text) : text,
+    text,
   }
 }

@@ -41,6 +41,8 @@ export interface HarnessResponse {
   headers: Record<string, string | undefined>
   /** The response body parsed as JSON when it is JSON, else its text. */
   body: unknown
+  /** The response body exactly as sent, as UTF-8 text. */
+  text: string
 }
 
 export interface HarnessRequest {

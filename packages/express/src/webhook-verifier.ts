@@ -54,10 +54,10 @@ export function webhookVerifier(options: WebhookVerifierOptions): WebhookVerifie
 }
 
 function sendProblem(res: Response, error: WebhookError): void {
-  const { status, headers, body } = problemResponse(error)
+  const { status, headers, payload } = problemResponse(error)
   // Node's own response API rather than res.set/res.send: Express 4 and 5 differ in the charset
   // they append to a Content-Type, and the problem document must look the same in both.
   res.statusCode = status
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value)
-  res.end(JSON.stringify(body))
+  res.end(payload)
 }

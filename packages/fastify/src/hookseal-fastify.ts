@@ -175,8 +175,9 @@ function answerRefusals(routeHandler: RouteErrorHandler | undefined): RouteError
     }
     // A 5xx refusal is the receiver's to fix (its setup, the sender's keys out of reach): log it.
     if (error.status >= 500) request.log.error({ err: error }, error.message)
-    const { status, headers, body } = problemResponse(error)
-    reply.code(status).headers(headers).send(JSON.stringify(body))
+    const { status, headers, payload } = problemResponse(error)
+    // Bytes rather than a string: for a string, Fastify appends `; charset=utf-8` to the type.
+    reply.code(status).headers(headers).send(payload)
   }
 }
 

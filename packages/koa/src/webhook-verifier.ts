@@ -98,11 +98,11 @@ export function webhookVerifier(options: WebhookVerifierOptions): WebhookVerifie
 }
 
 function respondWithProblem(ctx: ParameterizedContext, error: WebhookError): void {
-  const { status, headers, body } = problemResponse(error)
+  const { status, headers, payload } = problemResponse(error)
   ctx.status = status
   ctx.set(headers)
-  // A string body keeps the problem+json type; an object would make Koa reset it to JSON.
-  ctx.body = JSON.stringify(body)
+  // Bytes keep the problem+json type set above; an object would make Koa reset it to JSON.
+  ctx.body = payload
   // A 5xx is the receiver's problem (a body parser in front of the route, the sender's keys out of
   // reach): report it where Koa reports errors, so that it reaches the app's logs and monitoring.
   if (error.status >= 500) ctx.app.emit('error', error, ctx)

@@ -17,6 +17,11 @@ export interface ProblemResponse {
   status: number
   headers: Record<string, string>
   body: ProblemDocument
+  /**
+   * `body` serialised: the exact bytes to send. Sent as bytes, not a string or an object, so that no
+   * framework appends a charset or re-serialises it, and every adapter's answer is byte-identical.
+   */
+  payload: Buffer
 }
 
 /**
@@ -25,8 +30,8 @@ export interface ProblemResponse {
  *
  * @example
  * ```ts
- * const { status, headers, body } = problemResponse(error)
- * res.writeHead(status, headers).end(JSON.stringify(body))
+ * const { status, headers, payload } = problemResponse(error)
+ * res.writeHead(status, headers).end(payload)
  * ```
  */
 export function problemResponse(error: WebhookError): ProblemResponse {
@@ -40,5 +45,5 @@ export function problemResponse(error: WebhookError): ProblemResponse {
     ...(error.expose ? { detail: error.message } : {}),
     code: error.code,
   }
-  return { status: error.status, headers, body }
+  return { status: error.status, headers, body, payload: Buffer.from(JSON.stringify(body)) }
 }

@@ -10,7 +10,10 @@ import type { WebhookErrorCode } from '../../src/index.js'
 
 describe('problemResponse', () => {
   it('renders an RFC 9457 document with the stable code and the message', () => {
-    const response = problemResponse(new WebhookError('ERR_REPLAY', 'already received'))
+    const { payload, ...response } = problemResponse(
+      new WebhookError('ERR_REPLAY', 'already received'),
+    )
+    expect(JSON.parse(payload.toString('utf8'))).toEqual(response.body)
     expect(response).toEqual({
       status: 401,
       headers: { 'content-type': 'application/problem+json' },
