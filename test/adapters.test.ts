@@ -266,9 +266,11 @@ describe.each(harnesses)('$name', (harness) => {
       headers: [`Content-Type: ${JSON_TYPE}`, 'X-Signature: a.b.c'],
       chunked: true,
       bodyBytes: 10 * 1024 * 1024,
+      waitForClose: true,
     })
     expect(exchange.status).toBe(413)
     expect(exchange.response).toContain('ERR_BODY_TOO_LARGE')
+    expect(exchange.closedByServer).toBe(true)
     expect(exchange.bodyBytesSent).toBeLessThan(2 * 1024 * 1024)
   })
 
@@ -286,6 +288,54 @@ describe.each(harnesses)('$name', (harness) => {
     ])
     const { detail } = JSON.parse(text ?? '') as { detail?: string }
     expect(text).toBe(problemText(401, 'ERR_SIGNATURE_MISSING', detail))
+  })
+
+  it('answers 408 and closes the connection when the body trickles in past bodyTimeout', async () => {
+    const slow = await start({ bodyTimeout: 200 })
+    const exchange = await rawPost({
+      url: `${slow.url}/webhooks`,
+      headers: [`Content-Type: ${JSON_TYPE}`, 'X-Signature: a.b.c'],
+      bodyBytes: 1000,
+      trickleMs: 20,
+      waitForClose: true,
+    })
+    expect(exchange.status).toBe(408)
+    expect(exchange.response).toContain('"code":"ERR_BODY_TIMEOUT"')
+    expect(exchange.response).toMatch(/\r\nconnection: close\r\n/i)
+    expect(exchange.closedByServer).toBe(true)
+  })
+
+  describe("with onError: 'forward', the refusal carries Connection: close to the app's handler", () => {
+    it('for a 413: the connection is closed, the rest of the body never read', async () => {
+      const forwarding = await start({ onError: 'forward', limit: 64 * 1024 })
+      const exchange = await rawPost({
+        url: `${forwarding.url}/webhooks`,
+        headers: [`Content-Type: ${JSON_TYPE}`, 'X-Signature: a.b.c'],
+        chunked: true,
+        bodyBytes: 10 * 1024 * 1024,
+        waitForClose: true,
+      })
+      expect(exchange.status).toBe(413)
+      expect(exchange.response).toContain('"handledBy":"app","code":"ERR_BODY_TOO_LARGE"')
+      expect(exchange.response).toMatch(/\r\nconnection: close\r\n/i)
+      expect(exchange.closedByServer).toBe(true)
+      expect(exchange.bodyBytesSent).toBeLessThan(2 * 1024 * 1024)
+    })
+
+    it('for a 408: the connection is closed', async () => {
+      const forwarding = await start({ onError: 'forward', bodyTimeout: 200 })
+      const exchange = await rawPost({
+        url: `${forwarding.url}/webhooks`,
+        headers: [`Content-Type: ${JSON_TYPE}`, 'X-Signature: a.b.c'],
+        bodyBytes: 1000,
+        trickleMs: 20,
+        waitForClose: true,
+      })
+      expect(exchange.status).toBe(408)
+      expect(exchange.response).toContain('"handledBy":"app","code":"ERR_BODY_TIMEOUT"')
+      expect(exchange.response).toMatch(/\r\nconnection: close\r\n/i)
+      expect(exchange.closedByServer).toBe(true)
+    })
   })
 
   it('refuses a repeated X-Signature header sent on the wire', async () => {

@@ -240,6 +240,18 @@ describe.each(expressMajors)('$name', ({ express }) => {
     expect(received[0]).toMatchObject({ code: 'ERR_SIGNATURE_MISSING', status: 401, expose: true })
   })
 
+  it("lets Express's own error handling send a forwarded 413 with Connection: close", async () => {
+    const app = express()
+    // finalhandler logs every error it renders outside the test environment.
+    app.set('env', 'test')
+    app.post('/webhooks', webhookVerifier({ verifier, limit: 1024, onError: 'forward' }))
+    const response = await post(app, '/webhooks', 'application/json', 'x'.repeat(4096))
+    expect(response.status).toBe(413)
+    // finalhandler reads the rest of the body before it answers (see the README); the header
+    // still ends the connection instead of keeping it for another request.
+    expect(response.headers.connection).toBe('close')
+  })
+
   it("sends errors that are not refusals, such as a throwing authorize, to Express's handling", async () => {
     const bug = new Error('authorize failed')
     const received: unknown[] = []

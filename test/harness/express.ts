@@ -41,24 +41,21 @@ export function buildExpressApp(
   framework: ExpressModule,
   options: HarnessOptions,
 ): express.Express {
-  const { verifier, limit, authorize, validateBody, onError, onWebhook, parser = 'none' } = options
+  // Everything else the harness is given is the adapter's own options, passed as they are.
+  const { onWebhook, parser = 'none', ...routeOptions } = options
   const app = framework()
 
   if (parser === 'documented') app.use(framework.json({ verify: keepRawBody }))
   if (parser === 'naive') app.use(framework.json())
 
-  app.post(
-    '/webhooks',
-    webhookVerifier({ verifier, limit, authorize, validateBody, onError }),
-    answerWebhook(onWebhook),
-  )
+  app.post('/webhooks', webhookVerifier(routeOptions), answerWebhook(onWebhook))
 
   const otherParsers = parser === 'none' ? [framework.json()] : []
   app.post('/other', ...otherParsers, (req: Request, res: Response) => {
     res.json({ body: req.body })
   })
 
-  if (onError === 'forward') app.use(answerError)
+  if (routeOptions.onError === 'forward') app.use(answerError)
   return app
 }
 
@@ -118,9 +115,18 @@ function closeServer(server: Server): Promise<void> {
   })
 }
 
+/** An app's own error handler, honouring the error's `headers` as Express's default one does. */
 const answerError: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
-  const { status, code, name } = err as { status?: unknown; code?: unknown; name?: unknown }
+  const { status, code, name, headers } = err as AppError
+  if (headers !== undefined) res.set(headers)
   res.status(typeof status === 'number' ? status : 500).json({ handledBy: 'app', code, name })
+}
+
+interface AppError {
+  status?: unknown
+  code?: unknown
+  name?: unknown
+  headers?: Record<string, string>
 }
 
 // superagent's types say a serializer returns a string; it writes a Buffer just as well.

@@ -40,7 +40,8 @@ export async function buildFastifyApp(
   Fastify: FastifyFactory,
   options: HarnessOptions,
 ): Promise<FastifyInstance> {
-  const { verifier, limit, authorize, validateBody, onError, onWebhook, parser = 'none' } = options
+  // Everything else the harness is given is the adapter's own options, passed as they are.
+  const { onWebhook, parser = 'none', ...routeOptions } = options
   const app = Fastify()
 
   if (parser === 'naive') {
@@ -53,9 +54,9 @@ export async function buildFastifyApp(
       }
     })
   }
-  if (onError === 'forward') app.setErrorHandler(answerError)
+  if (routeOptions.onError === 'forward') app.setErrorHandler(answerError)
 
-  await app.register(hooksealFastify, { verifier, limit, authorize, validateBody, onError })
+  await app.register(hooksealFastify, routeOptions)
   app.post('/webhooks', { config: { webhook: true } }, answerWebhook(onWebhook))
 
   app.post('/other', async (request) => ({ body: request.body }))
@@ -116,7 +117,13 @@ async function closeApp(app: FastifyInstance): Promise<void> {
   await closing
 }
 
-function answerError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+/** An app's own error handler, honouring the error's `headers` as Fastify's default one does. */
+function answerError(
+  error: FastifyError & { headers?: Record<string, string> },
+  _request: FastifyRequest,
+  reply: FastifyReply,
+) {
+  if (error.headers !== undefined) void reply.headers(error.headers)
   return reply
     .code(error.statusCode ?? 500)
     .send({ handledBy: 'app', code: error.code, name: error.name })

@@ -45,28 +45,25 @@ export const koaSenderHarnesses: SenderHarness[] = koaMajors.map(({ name, Koa })
  * router is mounted before `bodyParser()`, which then parses JSON for every route after it.
  */
 export function buildApp(Koa: KoaClass, options: HarnessOptions): Koa {
-  const { verifier, limit, authorize, validateBody, parser = 'none', onError, onWebhook } = options
+  // Everything else the harness is given is the adapter's own options, passed as they are.
+  const { onWebhook, parser = 'none', ...routeOptions } = options
   const app = new Koa()
   // Refusals with a 5xx are emitted as app errors; Koa would print each one to stderr.
   app.silent = true
-  if (onError === 'forward') app.use(appErrorHandler)
+  if (routeOptions.onError === 'forward') app.use(appErrorHandler)
 
   const webhooks = new Router()
-  webhooks.post(
-    '/webhooks',
-    webhookVerifier({ verifier, limit, authorize, validateBody, onError }),
-    (ctx) => {
-      const { issuer, kid, id } = ctx.state.webhook
-      const body = ctx.request.body
-      onWebhook?.({
-        webhook: ctx.state.webhook,
-        webhookId: ctx.get('webhook-id') || undefined,
-        body,
-      })
-      const bodyIsBytes = Buffer.isBuffer(body)
-      ctx.body = { issuer, kid, id, bodyIsBytes, body: bodyIsBytes ? body.toString('utf8') : body }
-    },
-  )
+  webhooks.post('/webhooks', webhookVerifier(routeOptions), (ctx) => {
+    const { issuer, kid, id } = ctx.state.webhook
+    const body = ctx.request.body
+    onWebhook?.({
+      webhook: ctx.state.webhook,
+      webhookId: ctx.get('webhook-id') || undefined,
+      body,
+    })
+    const bodyIsBytes = Buffer.isBuffer(body)
+    ctx.body = { issuer, kid, id, bodyIsBytes, body: bodyIsBytes ? body.toString('utf8') : body }
+  })
 
   const api = new Router()
   const answerOther = (ctx: Koa.Context) => {
@@ -118,12 +115,21 @@ export function buildSenderApp(Koa: KoaClass, options: SenderAppOptions): Koa {
   return app
 }
 
-/** An app's own error handler, as a receiver would write one for `onError: 'forward'`. */
+/**
+ * An app's own error handler, as a receiver would write one for `onError: 'forward'`, honouring the
+ * error's `headers` as Koa's default one does.
+ */
 async function appErrorHandler(ctx: Koa.Context, next: Koa.Next): Promise<void> {
   try {
     await next()
   } catch (error) {
-    const { status, code, name } = error as { status?: unknown; code?: unknown; name?: unknown }
+    const { status, code, name, headers } = error as {
+      status?: unknown
+      code?: unknown
+      name?: unknown
+      headers?: Record<string, string>
+    }
+    if (headers !== undefined) ctx.set(headers)
     ctx.status = typeof status === 'number' ? status : 500
     ctx.body = { handledBy: 'app', code, name }
   }

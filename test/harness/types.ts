@@ -12,6 +12,8 @@ export interface HarnessOptions {
   verifier: Verifier
   /** The adapter's body limit in bytes; the adapter's default when absent. */
   limit?: number
+  /** The adapter's `bodyTimeout` in milliseconds; the adapter's default when absent. */
+  bodyTimeout?: number
   /** Called as the adapter's `authorize(webhook, request)`. */
   authorize?: (webhook: VerifiedWebhook) => boolean
   /** Called as the adapter's `validateBody(body, webhook)`. */
@@ -19,7 +21,8 @@ export interface HarnessOptions {
   parser?: ParserSetup
   /**
    * `'forward'`: the adapter hands refusals to the app's own error handler, which the harness
-   * installs; it answers `{ handledBy: 'app', code, name }` with the error's status.
+   * installs; it answers `{ handledBy: 'app', code, name }` with the error's status and, as the
+   * frameworks' default handlers do, the error's `headers`.
    */
   onError?: 'respond' | 'forward'
   /** Called by the protected route's handler with what reached it, before it answers. */

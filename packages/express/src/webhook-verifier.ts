@@ -27,7 +27,7 @@ export function webhookVerifier(options: WebhookVerifierOptions): WebhookVerifie
   const route = createWebhookRoute(options)
 
   return function hooksealWebhookVerifier(req: Request, res: Response, next: NextFunction): void {
-    requestRawBody(req, route.limit)
+    requestRawBody(req, route.limit, route.bodyTimeout)
       .then((body) =>
         // rawHeaders keeps repeated headers (a second signature must be refused, not folded), and
         // originalUrl is the URL the sender signed even when the route sits in a mounted router.

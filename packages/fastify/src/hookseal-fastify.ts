@@ -55,8 +55,15 @@ const ROUTE_MISSED =
  */
 export const hooksealFastify = fp(
   async function hooksealFastify(fastify: FastifyInstance, options: HooksealFastifyOptions) {
-    const { verifier, limit, authorize, validateBody, onError } = options
-    const defaults: HooksealFastifyOptions = { verifier, limit, authorize, validateBody, onError }
+    const { verifier, limit, bodyTimeout, authorize, validateBody, onError } = options
+    const defaults: HooksealFastifyOptions = {
+      verifier,
+      limit,
+      bodyTimeout,
+      authorize,
+      validateBody,
+      onError,
+    }
     // Bad plugin options fail at registration, not at the first webhook route or request.
     createWebhookRoute(defaults)
 
@@ -115,7 +122,11 @@ function protectRoute(routeOptions: RouteOptions, defaults: HooksealFastifyOptio
 function verifyBeforeParsing(route: WebhookRoute<FastifyRequest>) {
   async function accept(request: FastifyRequest, payload: RequestPayload): Promise<Readable> {
     const declaredLength = Number(request.headers['content-length'])
-    const raw = await readRawBody(payload, route.limit, { declaredLength, fix: PAYLOAD_FIX })
+    const raw = await readRawBody(payload, route.limit, {
+      declaredLength,
+      fix: PAYLOAD_FIX,
+      timeout: route.bodyTimeout,
+    })
     const { webhook, body } = await route.accept(
       // rawHeaders keeps repeated headers, which the verifier must see to refuse them.
       { method: request.method, url: request.url, headers: request.raw.rawHeaders, body: raw },

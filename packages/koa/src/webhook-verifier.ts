@@ -76,7 +76,10 @@ export function webhookVerifier(options: WebhookVerifierOptions): WebhookVerifie
   return async function verifyWebhook(ctx, next) {
     let accepted: AcceptedWebhook
     try {
-      const body = await readRawBody(ctx.req, route.limit, { fix: FIX })
+      const body = await readRawBody(ctx.req, route.limit, {
+        fix: FIX,
+        timeout: route.bodyTimeout,
+      })
       // rawHeaders keeps repeated headers (a second signature must be refused, not folded), and
       // originalUrl is the URL the sender signed even when the app is mounted under a prefix.
       const request = {

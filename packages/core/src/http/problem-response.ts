@@ -1,5 +1,4 @@
 import { STATUS_CODES } from 'node:http'
-import { RetryableWebhookError } from '../errors/webhook-error.js'
 import type { WebhookError } from '../errors/webhook-error.js'
 
 /** An RFC 9457 problem document carrying hookseal's stable error code. */
@@ -25,8 +24,9 @@ export interface ProblemResponse {
 }
 
 /**
- * Renders a refusal as `application/problem+json`, with `Retry-After` on 503 so that the sender
- * retries, and `Connection: close` on 413 so that the rest of an oversized body is never read.
+ * Renders a refusal as `application/problem+json` with the error's own headers: `Retry-After` on 503
+ * so that the sender retries, and `Connection: close` on 413 and 408 so that the rest of an
+ * oversized or trickling body is never read.
  *
  * @example
  * ```ts
@@ -36,8 +36,7 @@ export interface ProblemResponse {
  */
 export function problemResponse(error: WebhookError): ProblemResponse {
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' }
-  if (error instanceof RetryableWebhookError) Object.assign(headers, error.headers)
-  if (error.code === 'ERR_BODY_TOO_LARGE') headers.connection = 'close'
+  Object.assign(headers, error.headers)
   const body: ProblemDocument = {
     type: 'about:blank',
     title: STATUS_CODES[error.status] ?? 'Error',
