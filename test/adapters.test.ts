@@ -20,7 +20,13 @@ import type { TestKey } from '../packages/core/test/helpers/test-keys.js'
 import { expressHarnesses } from './harness/express.js'
 import { fastifyHarnesses } from './harness/fastify.js'
 import { koaHarnesses } from './harness/koa.js'
-import type { AdapterHarness, HarnessOptions, HarnessRequest, RunningApp } from './harness/types.js'
+import type {
+  AdapterHarness,
+  HarnessOptions,
+  HarnessRequest,
+  ReportedError,
+  RunningApp,
+} from './harness/types.js'
 import { rawPost } from './support/raw-http.js'
 
 const ISSUER = 'https://partner.example'
@@ -239,6 +245,28 @@ describe.each(harnesses)('$name', (harness) => {
     const response = await stranded.send(await signed(event()))
     expectProblem(response, 'ERR_JWKS_UNAVAILABLE', 503)
     expect(Number(response.headers['retry-after'])).toBeGreaterThanOrEqual(1)
+  })
+
+  it("reports each 5xx refusal once through the framework's own channel, and no 4xx", async () => {
+    const reports: ReportedError[] = []
+    const onReport = (error: ReportedError) => void reports.push(error)
+    const stranded = await start({ verifier: verifier({ jwksUri: downJwks.url }), onReport })
+    expectProblem(await stranded.send(await signed(event())), 'ERR_JWKS_UNAVAILABLE', 503)
+    const drained = await start({ parser: 'drained', onReport })
+    expectProblem(await drained.send(await signed(event())), 'ERR_RAW_BODY_UNAVAILABLE', 500)
+    const small = await start({ limit: 1024, onReport })
+    expectProblem(
+      await small.send({ headers: { 'content-type': JSON_TYPE }, body: '{}' }),
+      'ERR_SIGNATURE_MISSING',
+      401,
+    )
+    const large = await signed(JSON.stringify({ padding: 'x'.repeat(2048) }))
+    expectProblem(await small.send(large), 'ERR_BODY_TOO_LARGE', 413)
+
+    expect(reports.map(({ code, status }) => ({ code, status }))).toEqual([
+      { code: 'ERR_JWKS_UNAVAILABLE', status: 503 },
+      { code: 'ERR_RAW_BODY_UNAVAILABLE', status: 500 },
+    ])
   })
 
   it('answers 413 for a body over the limit, by its Content-Length', async () => {

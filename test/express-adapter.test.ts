@@ -5,7 +5,7 @@
 import { createServer } from 'node:http'
 import type { Server } from 'node:http'
 import { randomUUID } from 'node:crypto'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest'
 import type { ErrorRequestHandler, Express, Request, Response } from 'express'
 import request from 'supertest'
 import { WebhookError } from '@hookseal/core'
@@ -80,6 +80,9 @@ describe.each(expressMajors)('$name', ({ express }) => {
 
   describe('beside an app-wide express.json()', () => {
     it('fails at once, saying how to fix the setup, when the parser kept no raw bytes', async () => {
+      // With no 'error' listener on the app, the 500 is reported on stderr, once.
+      const stderr = vi.spyOn(console, 'error').mockImplementation(() => undefined)
+      onTestFinished(() => stderr.mockRestore())
       const app = express()
       app.use(express.json())
       app.post('/webhooks', webhookVerifier({ verifier }), answerWebhook)
@@ -97,6 +100,7 @@ describe.each(expressMajors)('$name', ({ express }) => {
       expect(response.headers['content-type']).toBe('application/problem+json')
       expect(response.body).toMatchObject({ status: 500, code: 'ERR_RAW_BODY_UNAVAILABLE' })
       expect(response.body.detail).toContain('express.json({ verify: keepRawBody })')
+      expect(stderr.mock.calls).toEqual([[expect.stringMatching(/^WebhookError: .*body parser/)]])
     })
 
     it('verifies the exact bytes kept by keepRawBody, not a re-serialised body', async () => {

@@ -1,9 +1,10 @@
+import type { EventEmitter } from 'node:events'
 import { createServer } from 'node:http'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createRequire } from 'node:module'
 import type express from 'express'
-import type { ErrorRequestHandler, Request, Response } from 'express'
+import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express'
 import request from 'supertest'
 import { keepRawBody, publishWebhookSender, webhookVerifier } from '@hookseal/express'
 import { deliveryOf, emitted, notEmitted } from './emit.js'
@@ -12,6 +13,7 @@ import type {
   HarnessOptions,
   HarnessResponse,
   ReceivedWebhook,
+  ReportedError,
   RunningApp,
   RunningServer,
   SenderAppOptions,
@@ -42,11 +44,14 @@ export function buildExpressApp(
   options: HarnessOptions,
 ): express.Express {
   // Everything else the harness is given is the adapter's own options, passed as they are.
-  const { onWebhook, parser = 'none', ...routeOptions } = options
+  const { onWebhook, onReport, parser = 'none', ...routeOptions } = options
   const app = framework()
+  // Express's types only name the 'mount' event; the app is an EventEmitter all the same.
+  ;(app as EventEmitter).on('error', (error: ReportedError) => onReport?.(error))
 
   if (parser === 'documented') app.use(framework.json({ verify: keepRawBody }))
   if (parser === 'naive') app.use(framework.json())
+  if (parser === 'drained') app.use(drainBody)
 
   app.post('/webhooks', webhookVerifier(routeOptions), answerWebhook(onWebhook))
 
@@ -57,6 +62,12 @@ export function buildExpressApp(
 
   if (routeOptions.onError === 'forward') app.use(answerError)
   return app
+}
+
+/** A middleware that reads every body to its end and keeps nothing. */
+function drainBody(req: Request, _res: Response, next: NextFunction): void {
+  req.on('end', () => next())
+  req.resume()
 }
 
 function answerWebhook(onWebhook?: (received: ReceivedWebhook) => void) {

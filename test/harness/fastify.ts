@@ -8,6 +8,7 @@ import type {
   HarnessOptions,
   HarnessResponse,
   ReceivedWebhook,
+  ReportedError,
   RunningApp,
   RunningServer,
   SenderAppOptions,
@@ -41,8 +42,8 @@ export async function buildFastifyApp(
   options: HarnessOptions,
 ): Promise<FastifyInstance> {
   // Everything else the harness is given is the adapter's own options, passed as they are.
-  const { onWebhook, parser = 'none', ...routeOptions } = options
-  const app = Fastify()
+  const { onWebhook, onReport, parser = 'none', ...routeOptions } = options
+  const app = Fastify(onReport === undefined ? {} : { logger: reportingLogger(onReport) })
 
   if (parser === 'naive') {
     app.removeContentTypeParser('application/json')
@@ -54,6 +55,12 @@ export async function buildFastifyApp(
       }
     })
   }
+  if (parser === 'drained') {
+    app.addHook('preParsing', async (_request, _reply, payload) => {
+      for await (const chunk of payload) void chunk
+      return payload
+    })
+  }
   if (routeOptions.onError === 'forward') app.setErrorHandler(answerError)
 
   await app.register(hooksealFastify, routeOptions)
@@ -61,6 +68,17 @@ export async function buildFastifyApp(
 
   app.post('/other', async (request) => ({ body: request.body }))
   return app
+}
+
+/** Fastify's logger options that hand every error-level record's `err` to `onReport`. */
+function reportingLogger(onReport: (error: ReportedError) => void) {
+  const stream = {
+    write(line: string): void {
+      const { err } = JSON.parse(line) as { err?: ReportedError }
+      onReport(err ?? {})
+    },
+  }
+  return { level: 'error', stream }
 }
 
 function answerWebhook(onWebhook?: (received: ReceivedWebhook) => void) {

@@ -12,6 +12,7 @@ import type {
   HarnessOptions,
   HarnessRequest,
   HarnessResponse,
+  ReportedError,
   RunningApp,
   SenderAppOptions,
   SenderHarness,
@@ -46,10 +47,10 @@ export const koaSenderHarnesses: SenderHarness[] = koaMajors.map(({ name, Koa })
  */
 export function buildApp(Koa: KoaClass, options: HarnessOptions): Koa {
   // Everything else the harness is given is the adapter's own options, passed as they are.
-  const { onWebhook, parser = 'none', ...routeOptions } = options
+  const { onWebhook, onReport, parser = 'none', ...routeOptions } = options
   const app = new Koa()
-  // Refusals with a 5xx are emitted as app errors; Koa would print each one to stderr.
-  app.silent = true
+  // Refusals with a 5xx are emitted as app errors; with no listener Koa would print each one.
+  app.on('error', (error: ReportedError) => onReport?.(error))
   if (routeOptions.onError === 'forward') app.use(appErrorHandler)
 
   const webhooks = new Router()
@@ -80,6 +81,11 @@ export function buildApp(Koa: KoaClass, options: HarnessOptions): Koa {
       app.use(webhooks.routes())
       app.use(bodyParser())
       api.post('/other', answerOther)
+      app.use(api.routes())
+      break
+    case 'drained':
+      app.use(drainBody)
+      app.use(webhooks.routes())
       app.use(api.routes())
       break
     case 'naive':
@@ -113,6 +119,12 @@ export function buildSenderApp(Koa: KoaClass, options: SenderAppOptions): Koa {
   })
   app.use(router.routes())
   return app
+}
+
+/** A middleware that reads every body to its end and keeps nothing. */
+async function drainBody(ctx: Koa.Context, next: Koa.Next): Promise<void> {
+  for await (const chunk of ctx.req) void chunk
+  await next()
 }
 
 /**

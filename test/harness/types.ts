@@ -4,9 +4,11 @@ import type { Sender, SigningKeySet, VerifiedWebhook, Verifier } from '@hookseal
  * How the framework's usual JSON body parsing is set up around the protected route:
  * - `none`: no app-wide parser (other routes parse JSON per route);
  * - `documented`: the app-wide parser mounted the way the README documents for webhook routes;
- * - `naive`: the app-wide parser mounted in front of everything with no special setup.
+ * - `naive`: the app-wide parser mounted in front of everything with no special setup;
+ * - `drained`: something in front of the route the adapter cannot see reads the body to its end
+ *   (a middleware, a Fastify `preParsing` hook), so that its raw bytes are gone on every framework.
  */
-export type ParserSetup = 'none' | 'documented' | 'naive'
+export type ParserSetup = 'none' | 'documented' | 'naive' | 'drained'
 
 export interface HarnessOptions {
   verifier: Verifier
@@ -27,6 +29,17 @@ export interface HarnessOptions {
   onError?: 'respond' | 'forward'
   /** Called by the protected route's handler with what reached it, before it answers. */
   onWebhook?: (received: ReceivedWebhook) => void
+  /**
+   * Called with each error the adapter reports through its framework's own channel: an Express
+   * app's or Koa's `'error'` event, Fastify's logger at level error (with the logged `err`).
+   */
+  onReport?: (error: ReportedError) => void
+}
+
+/** What a report carries, whichever framework's channel it came through. */
+export interface ReportedError {
+  code?: unknown
+  status?: unknown
 }
 
 /** What reached a protected route's handler. */

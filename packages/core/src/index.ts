@@ -4,6 +4,7 @@ export { createMemoryReplayStore } from './replay/create-memory-replay-store.js'
 export { createWebhookRoute } from './http/create-webhook-route.js'
 export { bodyTooLarge, readRawBody, rawBodyUnavailable } from './http/read-raw-body.js'
 export { problemResponse } from './http/problem-response.js'
+export { shouldReportRefusal } from './http/should-report-refusal.js'
 export { jwksResponder } from './http/jwks-response.js'
 export {
   checkJwksPath,

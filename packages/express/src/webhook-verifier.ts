@@ -1,4 +1,9 @@
-import { createWebhookRoute, problemResponse, WebhookError } from '@hookseal/core'
+import {
+  createWebhookRoute,
+  problemResponse,
+  shouldReportRefusal,
+  WebhookError,
+} from '@hookseal/core'
 import type { NextFunction, Request, Response } from 'express'
 import { requestRawBody } from './lib/request-raw-body.js'
 import type { WebhookVerifierMiddleware, WebhookVerifierOptions } from './types.js'
@@ -9,6 +14,10 @@ import type { WebhookVerifierMiddleware, WebhookVerifierOptions } from './types.
  * types, else the raw bytes as a `Buffer`) for the handlers after it. A refusal is answered as
  * `application/problem+json` with core's status and code, or passed to `next(err)` with
  * `onError: 'forward'`.
+ *
+ * Refusals with a 5xx status (`ERR_RAW_BODY_UNAVAILABLE`, `ERR_JWKS_UNAVAILABLE`, …) are the
+ * receiver's to fix, and are also reported: emitted as `app.on('error', (err, req) => …)` events
+ * when the app listens for them, else written to stderr.
  *
  * The raw body is read here, up to `limit`, when nothing has read it yet. Beside an app-wide body
  * parser, give that parser `keepRawBody` as its `verify` hook; without it the raw bytes are gone
@@ -44,6 +53,7 @@ export function webhookVerifier(options: WebhookVerifierOptions): WebhookVerifie
         },
         (error: unknown) => {
           if (error instanceof WebhookError && !route.forwardErrors && !res.headersSent) {
+            if (shouldReportRefusal(error)) reportRefusal(req, error)
             sendProblem(res, error)
           } else {
             next(error)
@@ -51,6 +61,19 @@ export function webhookVerifier(options: WebhookVerifierOptions): WebhookVerifie
         },
       )
   }
+}
+
+/**
+ * Express has no error channel of its own besides `next(err)`, which would answer in the app's
+ * format instead of core's. A refusal answered here is emitted as an `'error'` event on the app
+ * the route belongs to, with the request, as Koa does; an app that does not listen for it gets it
+ * on stderr, as Koa's default listener and Express's finalhandler print the errors they see,
+ * rather than an `'error'` event with no listener, which would throw.
+ */
+function reportRefusal(req: Request, error: WebhookError): void {
+  if (req.app.listenerCount('error') > 0) req.app.emit('error', error, req)
+  // The stack, without the cause chain, which may hold what a remote server sent.
+  else console.error(error.stack)
 }
 
 function sendProblem(res: Response, error: WebhookError): void {

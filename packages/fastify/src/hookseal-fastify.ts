@@ -9,7 +9,13 @@ import type {
   RouteOptions,
 } from 'fastify'
 import fp from 'fastify-plugin'
-import { WebhookError, createWebhookRoute, problemResponse, readRawBody } from '@hookseal/core'
+import {
+  WebhookError,
+  createWebhookRoute,
+  problemResponse,
+  readRawBody,
+  shouldReportRefusal,
+} from '@hookseal/core'
 import type { WebhookRoute } from '@hookseal/core'
 import type { HooksealFastifyOptions } from './types.js'
 
@@ -184,8 +190,8 @@ function answerRefusals(routeHandler: RouteErrorHandler | undefined): RouteError
       if (routeHandler !== undefined) return routeHandler.call(this, error, request, reply)
       throw error
     }
-    // A 5xx refusal is the receiver's to fix (its setup, the sender's keys out of reach): log it.
-    if (error.status >= 500) request.log.error({ err: error }, error.message)
+    // Reported where Fastify reports errors, as its own error handler logs a 5xx.
+    if (shouldReportRefusal(error)) request.log.error({ err: error }, error.message)
     const { status, headers, payload } = problemResponse(error)
     // Bytes rather than a string: for a string, Fastify appends `; charset=utf-8` to the type.
     reply.code(status).headers(headers).send(payload)

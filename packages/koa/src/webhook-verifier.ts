@@ -1,4 +1,10 @@
-import { createWebhookRoute, problemResponse, readRawBody, WebhookError } from '@hookseal/core'
+import {
+  createWebhookRoute,
+  problemResponse,
+  readRawBody,
+  shouldReportRefusal,
+  WebhookError,
+} from '@hookseal/core'
 import type { AcceptedWebhook, VerifiedWebhook, WebhookRouteOptions } from '@hookseal/core'
 import type { Context, Middleware, ParameterizedContext } from 'koa'
 
@@ -106,7 +112,6 @@ function respondWithProblem(ctx: ParameterizedContext, error: WebhookError): voi
   ctx.set(headers)
   // Bytes keep the problem+json type set above; an object would make Koa reset it to JSON.
   ctx.body = payload
-  // A 5xx is the receiver's problem (a body parser in front of the route, the sender's keys out of
-  // reach): report it where Koa reports errors, so that it reaches the app's logs and monitoring.
-  if (error.status >= 500) ctx.app.emit('error', error, ctx)
+  // Reported where Koa reports errors, so that it reaches the app's logs and monitoring.
+  if (shouldReportRefusal(error)) ctx.app.emit('error', error, ctx)
 }
