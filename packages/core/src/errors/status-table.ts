@@ -33,6 +33,7 @@ export const WEBHOOK_ERROR_STATUS = {
   ERR_JWKS_UNAVAILABLE: 503,
   ERR_REPLAY_STORE_UNAVAILABLE: 503,
   ERR_RAW_BODY_UNAVAILABLE: 500,
+  ERR_ROUTE_UNPROTECTED: 500,
 } as const
 
 /** A stable machine-readable reason for refusing a webhook. */

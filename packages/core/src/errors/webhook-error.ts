@@ -11,6 +11,12 @@ const LEAVES_BODY_UNREAD: ReadonlySet<WebhookErrorCode> = new Set([
   'ERR_BODY_TIMEOUT',
 ])
 
+/** Refusals caused by how the receiver is set up, whose messages say how to fix it. */
+const SETUP_ERRORS: ReadonlySet<WebhookErrorCode> = new Set([
+  'ERR_RAW_BODY_UNAVAILABLE',
+  'ERR_ROUTE_UNPROTECTED',
+])
+
 /**
  * Every refusal hookseal produces. `code` is stable and safe to branch on; `status` (and its alias
  * `statusCode`, which Fastify and Express read) comes from the one table in core.
@@ -44,9 +50,10 @@ export class WebhookError extends Error {
     this.code = code
     this.status = WEBHOOK_ERROR_STATUS[code]
     this.statusCode = this.status
-    // A receiver whose body parser ate the raw bytes is misconfigured, and the one person who will
-    // read the response while setting it up needs the fix; the message holds nothing secret.
-    this.expose = this.status < 500 || code === 'ERR_RAW_BODY_UNAVAILABLE'
+    // A receiver whose body parser ate the raw bytes, or whose protected route the adapter never
+    // set up, is misconfigured, and the one person who will read the response while setting it up
+    // needs the fix; the message holds nothing secret.
+    this.expose = this.status < 500 || SETUP_ERRORS.has(code)
     if (LEAVES_BODY_UNREAD.has(code)) this.headers = { connection: 'close' }
   }
 }
