@@ -3,6 +3,7 @@
  * statuses and codes whichever framework the receiver runs.
  */
 import { randomUUID } from 'node:crypto'
+import { STATUS_CODES } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createVerifier } from '@hookseal/core'
 import type { IssuerOptions, VerifierOptions } from '@hookseal/core'
@@ -19,7 +20,13 @@ import type { TestKey } from '@hookseal/test-support/test-keys'
 import { expressHarnesses } from './harness/express.js'
 import { fastifyHarnesses } from './harness/fastify.js'
 import { koaHarnesses } from './harness/koa.js'
-import type { AdapterHarness, HarnessOptions, HarnessRequest, RunningApp } from './harness/types.js'
+import type {
+  AdapterHarness,
+  HarnessOptions,
+  HarnessRequest,
+  ReportedError,
+  RunningApp,
+} from './harness/types.js'
 import { rawPost } from './support/raw-http.js'
 
 const ISSUER = 'https://partner.example'
@@ -148,8 +155,17 @@ const refusals: Array<[string, () => Promise<HarnessRequest>, string, number]> =
   ],
 ]
 
+/**
+ * Core's problem document for a refusal, as the exact bytes every adapter must send: the fields in
+ * this order, no whitespace, `detail` only when the refusal shows its message.
+ */
+function problemText(status: number, code: string, detail: string | undefined): string {
+  const title = STATUS_CODES[status]
+  return JSON.stringify({ type: 'about:blank', title, status, ...(detail && { detail }), code })
+}
+
 function expectProblem(
-  response: { status: number; headers: object; body: unknown },
+  response: { status: number; headers: object; body: unknown; text: string },
   code: string,
   status: number,
 ) {
@@ -157,10 +173,11 @@ function expectProblem(
     status,
     code,
   })
-  expect((response.headers as Record<string, string>)['content-type']).toMatch(
-    /^application\/problem\+json/,
+  expect((response.headers as Record<string, string>)['content-type']).toBe(
+    'application/problem+json',
   )
-  expect(response.body).toMatchObject({ type: 'about:blank', status, code })
+  const { detail } = response.body as { detail?: string }
+  expect(response.text).toBe(problemText(status, code, detail))
 }
 
 describe.each(harnesses)('$name', (harness) => {
@@ -245,6 +262,28 @@ describe.each(harnesses)('$name', (harness) => {
     expect(Number(response.headers['retry-after'])).toBeGreaterThanOrEqual(1)
   })
 
+  it("reports each 5xx refusal once through the framework's own channel, and no 4xx", async () => {
+    const reports: ReportedError[] = []
+    const onReport = (error: ReportedError) => void reports.push(error)
+    const stranded = await start({ verifier: verifier({ jwksUri: downJwks.url }), onReport })
+    expectProblem(await stranded.send(await signed(event())), 'ERR_JWKS_UNAVAILABLE', 503)
+    const drained = await start({ parser: 'drained', onReport })
+    expectProblem(await drained.send(await signed(event())), 'ERR_RAW_BODY_UNAVAILABLE', 500)
+    const small = await start({ limit: 1024, onReport })
+    expectProblem(
+      await small.send({ headers: { 'content-type': JSON_TYPE }, body: '{}' }),
+      'ERR_SIGNATURE_MISSING',
+      401,
+    )
+    const large = await signed(JSON.stringify({ padding: 'x'.repeat(2048) }))
+    expectProblem(await small.send(large), 'ERR_BODY_TOO_LARGE', 413)
+
+    expect(reports.map(({ code, status }) => ({ code, status }))).toEqual([
+      { code: 'ERR_JWKS_UNAVAILABLE', status: 503 },
+      { code: 'ERR_RAW_BODY_UNAVAILABLE', status: 500 },
+    ])
+  })
+
   it('answers 413 for a body over the limit, by its Content-Length', async () => {
     const small = await start({ limit: 1024 })
     const body = JSON.stringify({ padding: 'x'.repeat(2048) })
@@ -270,10 +309,76 @@ describe.each(harnesses)('$name', (harness) => {
       headers: [`Content-Type: ${JSON_TYPE}`, 'X-Signature: a.b.c'],
       chunked: true,
       bodyBytes: 10 * 1024 * 1024,
+      waitForClose: true,
     })
     expect(exchange.status).toBe(413)
     expect(exchange.response).toContain('ERR_BODY_TOO_LARGE')
+    expect(exchange.closedByServer).toBe(true)
     expect(exchange.bodyBytesSent).toBeLessThan(2 * 1024 * 1024)
+  })
+
+  it('sends a refusal on the wire as core renders it: status line, Content-Type, body bytes', async () => {
+    const exchange = await rawPost({
+      url: `${app.url}/webhooks`,
+      headers: [`Content-Type: ${JSON_TYPE}`],
+      bodyBytes: 0,
+    })
+    const [head = '', text] = exchange.response.split('\r\n\r\n')
+    const [statusLine, ...fields] = head.split('\r\n')
+    expect(statusLine).toBe('HTTP/1.1 401 Unauthorized')
+    expect(fields.filter((field) => /^content-type:/i.test(field))).toEqual([
+      'content-type: application/problem+json',
+    ])
+    const { detail } = JSON.parse(text ?? '') as { detail?: string }
+    expect(text).toBe(problemText(401, 'ERR_SIGNATURE_MISSING', detail))
+  })
+
+  it('answers 408 and closes the connection when the body trickles in past bodyTimeout', async () => {
+    const slow = await start({ bodyTimeout: 200 })
+    const exchange = await rawPost({
+      url: `${slow.url}/webhooks`,
+      headers: [`Content-Type: ${JSON_TYPE}`, 'X-Signature: a.b.c'],
+      bodyBytes: 1000,
+      trickleMs: 20,
+      waitForClose: true,
+    })
+    expect(exchange.status).toBe(408)
+    expect(exchange.response).toContain('"code":"ERR_BODY_TIMEOUT"')
+    expect(exchange.response).toMatch(/\r\nconnection: close\r\n/i)
+    expect(exchange.closedByServer).toBe(true)
+  })
+
+  describe("with onError: 'forward', the refusal carries Connection: close to the app's handler", () => {
+    it('for a 413: the connection is closed, the rest of the body never read', async () => {
+      const forwarding = await start({ onError: 'forward', limit: 64 * 1024 })
+      const exchange = await rawPost({
+        url: `${forwarding.url}/webhooks`,
+        headers: [`Content-Type: ${JSON_TYPE}`, 'X-Signature: a.b.c'],
+        chunked: true,
+        bodyBytes: 10 * 1024 * 1024,
+        waitForClose: true,
+      })
+      expect(exchange.status).toBe(413)
+      expect(exchange.response).toContain('"handledBy":"app","code":"ERR_BODY_TOO_LARGE"')
+      expect(exchange.response).toMatch(/\r\nconnection: close\r\n/i)
+      expect(exchange.closedByServer).toBe(true)
+      expect(exchange.bodyBytesSent).toBeLessThan(2 * 1024 * 1024)
+    })
+
+    it('for a 408: the connection is closed', async () => {
+      const forwarding = await start({ onError: 'forward', bodyTimeout: 200 })
+      const exchange = await rawPost({
+        url: `${forwarding.url}/webhooks`,
+        headers: [`Content-Type: ${JSON_TYPE}`, 'X-Signature: a.b.c'],
+        bodyBytes: 1000,
+        trickleMs: 20,
+        waitForClose: true,
+      })
+      expect(exchange.status).toBe(408)
+      expect(exchange.response).toContain('"handledBy":"app","code":"ERR_BODY_TIMEOUT"')
+      expect(exchange.response).toMatch(/\r\nconnection: close\r\n/i)
+      expect(exchange.closedByServer).toBe(true)
+    })
   })
 
   it('refuses a repeated X-Signature header sent on the wire', async () => {

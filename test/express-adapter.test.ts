@@ -6,7 +6,7 @@ import { createServer, request as httpRequest } from 'node:http'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { randomUUID } from 'node:crypto'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest'
 import type { ErrorRequestHandler, Express, Request, Response } from 'express'
 import request from 'supertest'
 import { WebhookError } from '@hookseal/core'
@@ -81,6 +81,9 @@ describe.each(expressMajors)('$name', ({ express }) => {
 
   describe('beside an app-wide express.json()', () => {
     it('fails at once, saying how to fix the setup, when the parser kept no raw bytes', async () => {
+      // With no 'error' listener on the app, the 500 is reported on stderr, once.
+      const stderr = vi.spyOn(console, 'error').mockImplementation(() => undefined)
+      onTestFinished(() => stderr.mockRestore())
       const app = express()
       app.use(express.json())
       app.post('/webhooks', webhookVerifier({ verifier }), answerWebhook)
@@ -98,6 +101,7 @@ describe.each(expressMajors)('$name', ({ express }) => {
       expect(response.headers['content-type']).toBe('application/problem+json')
       expect(response.body).toMatchObject({ status: 500, code: 'ERR_RAW_BODY_UNAVAILABLE' })
       expect(response.body.detail).toContain('express.json({ verify: keepRawBody })')
+      expect(stderr.mock.calls).toEqual([[expect.stringMatching(/^WebhookError: .*body parser/)]])
     })
 
     it('verifies the exact bytes kept by keepRawBody, not a re-serialised body', async () => {
@@ -288,6 +292,18 @@ describe.each(expressMajors)('$name', ({ express }) => {
     expect(received).toHaveLength(1)
     expect(received[0]).toBeInstanceOf(WebhookError)
     expect(received[0]).toMatchObject({ code: 'ERR_SIGNATURE_MISSING', status: 401, expose: true })
+  })
+
+  it("lets Express's own error handling send a forwarded 413 with Connection: close", async () => {
+    const app = express()
+    // finalhandler logs every error it renders outside the test environment.
+    app.set('env', 'test')
+    app.post('/webhooks', webhookVerifier({ verifier, limit: 1024, onError: 'forward' }))
+    const response = await post(app, '/webhooks', 'application/json', 'x'.repeat(4096))
+    expect(response.status).toBe(413)
+    // finalhandler reads the rest of the body before it answers (see the README); the header
+    // still ends the connection instead of keeping it for another request.
+    expect(response.headers.connection).toBe('close')
   })
 
   it("sends errors that are not refusals, such as a throwing authorize, to Express's handling", async () => {

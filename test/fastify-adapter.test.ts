@@ -289,21 +289,97 @@ describe.each(fastifyMajors)('$name', ({ Fastify }) => {
     expect(seen).toEqual([ISSUER, { type: 'invoice.paid' }])
   })
 
-  it('fails closed when a webhook route was declared before the plugin was loaded', async () => {
-    const app = track(Fastify())
-    void app.register(hooksealFastify, { verifier })
-    app.post('/webhooks', { config: { webhook: true } }, echoWebhook)
-    await app.ready()
+  describe('never runs a webhook route unverified, wherever it is declared', () => {
+    /** A handler that counts the requests that reached it. */
+    function countingHandler() {
+      const handler = Object.assign(
+        async () => {
+          handler.runs += 1
+          return { ran: true }
+        },
+        { runs: 0 },
+      )
+      return handler
+    }
 
-    const body = '{}'
-    const response = await app.inject({
-      method: 'POST',
-      url: '/webhooks',
-      headers: await signedJson(body),
-      payload: body,
+    /** A child scope holding the plugin and one webhook route of its own. */
+    const pluginScope: FastifyPluginAsync = async (scope) => {
+      await scope.register(hooksealFastify, { verifier })
+      scope.post('/inside', { config: { webhook: true } }, echoWebhook)
+    }
+
+    /** A forged webhook: unsigned, which a protected route answers 401. */
+    const forged = { method: 'POST', url: '', payload: { type: 'invoice.paid' } } as const
+
+    async function expectRefused(app: FastifyInstance, url: string, handler: { runs: number }) {
+      const response = await app.inject({ ...forged, url })
+      expect(response.statusCode).toBe(500)
+      expect(response.json()).toMatchObject({
+        code: 'ERR_ROUTE_UNPROTECTED',
+        message: expect.stringMatching(new RegExp(`POST ${url} .*root scope`)) as unknown,
+      })
+      expect(handler.runs).toBe(0)
+    }
+
+    it('refuses to start with a route in a sibling scope of the plugin', async () => {
+      const app = track(Fastify())
+      const handler = countingHandler()
+      await app.register(pluginScope)
+      await app.register(async (sibling) => {
+        sibling.post('/sibling', { config: { webhook: true } }, handler)
+      })
+      await expect(app.ready()).rejects.toMatchObject({
+        code: 'ERR_ROUTE_UNPROTECTED',
+        message: expect.stringMatching(/POST \/sibling .*root scope/) as unknown,
+      })
     })
-    expect(response.statusCode).toBe(500)
-    expect(response.json()).toMatchObject({ message: expect.stringMatching(/await app.register/) })
+
+    it('refuses to start with a route at the root while the plugin sits in a child', async () => {
+      const app = track(Fastify())
+      await app.register(pluginScope)
+      app.post('/root', { config: { webhook: { limit: 1024 } } }, countingHandler())
+      await expect(app.ready()).rejects.toMatchObject({ code: 'ERR_ROUTE_UNPROTECTED' })
+    })
+
+    it('refuses every request to a route in a sibling scope loaded before the plugin', async () => {
+      const app = track(Fastify())
+      const handler = countingHandler()
+      await app.register(async (sibling) => {
+        sibling.post('/sibling', { config: { webhook: true } }, handler)
+      })
+      await app.register(pluginScope)
+      await app.ready()
+      await expectRefused(app, '/sibling', handler)
+      // The plugin's own scope still verifies.
+      expect((await app.inject({ ...forged, url: '/inside' })).statusCode).toBe(401)
+    })
+
+    it('refuses every request to a root route declared before the plugin loaded', async () => {
+      const app = track(Fastify())
+      const handler = countingHandler()
+      app.post('/root', { config: { webhook: true } }, handler)
+      await app.register(pluginScope)
+      await expectRefused(app, '/root', handler)
+    })
+
+    it('refuses every request to a route declared before the plugin in its own scope', async () => {
+      const app = track(Fastify())
+      const handler = countingHandler()
+      void app.register(hooksealFastify, { verifier })
+      app.post('/webhooks', { config: { webhook: true } }, handler)
+      await expectRefused(app, '/webhooks', handler)
+    })
+
+    it('leaves routes that do not opt in, in every scope, alone', async () => {
+      const app = track(Fastify())
+      await app.register(pluginScope)
+      app.post('/root', { config: { webhook: false } }, async () => ({ ran: true }))
+      await app.register(async (sibling) => {
+        sibling.post('/sibling', async () => ({ ran: true }))
+      })
+      expect((await app.inject({ ...forged, url: '/root' })).json()).toEqual({ ran: true })
+      expect((await app.inject({ ...forged, url: '/sibling' })).json()).toEqual({ ran: true })
+    })
   })
 
   it('refuses a chunked body past the limit while it streams in, on a real socket', async () => {

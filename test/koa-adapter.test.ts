@@ -294,6 +294,8 @@ describe('webhookVerifier options', () => {
     ['no options', undefined],
     ['no verifier', { verifier: undefined }],
     ['a zero limit', { limit: 0 }],
+    ['a zero bodyTimeout', { bodyTimeout: 0 }],
+    ['a bodyTimeout that is not a number', { bodyTimeout: '30s' }],
     ['an unknown onError', { onError: 'ignore' }],
     ['an authorize that is not a function', { authorize: true }],
   ])('throws TypeError at construction for %s', (_, extra) => {

@@ -1,9 +1,10 @@
+import type { EventEmitter } from 'node:events'
 import { createServer } from 'node:http'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createRequire } from 'node:module'
 import type express from 'express'
-import type { ErrorRequestHandler, Request, Response } from 'express'
+import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express'
 import request from 'supertest'
 import { keepRawBody, publishWebhookSender, webhookVerifier } from '@hookseal/express'
 import { deliveryOf, emitted, notEmitted } from './emit.js'
@@ -12,6 +13,7 @@ import type {
   HarnessOptions,
   HarnessResponse,
   ReceivedWebhook,
+  ReportedError,
   RunningApp,
   RunningServer,
   SenderAppOptions,
@@ -41,25 +43,31 @@ export function buildExpressApp(
   framework: ExpressModule,
   options: HarnessOptions,
 ): express.Express {
-  const { verifier, limit, authorize, validateBody, onError, onWebhook, parser = 'none' } = options
+  // Everything else the harness is given is the adapter's own options, passed as they are.
+  const { onWebhook, onReport, parser = 'none', ...routeOptions } = options
   const app = framework()
+  // Express's types only name the 'mount' event; the app is an EventEmitter all the same.
+  ;(app as EventEmitter).on('error', (error: ReportedError) => onReport?.(error))
 
   if (parser === 'documented') app.use(framework.json({ verify: keepRawBody }))
   if (parser === 'naive') app.use(framework.json())
+  if (parser === 'drained') app.use(drainBody)
 
-  app.post(
-    '/webhooks',
-    webhookVerifier({ verifier, limit, authorize, validateBody, onError }),
-    answerWebhook(onWebhook),
-  )
+  app.post('/webhooks', webhookVerifier(routeOptions), answerWebhook(onWebhook))
 
   const otherParsers = parser === 'none' ? [framework.json()] : []
   app.post('/other', ...otherParsers, (req: Request, res: Response) => {
     res.json({ body: req.body })
   })
 
-  if (onError === 'forward') app.use(answerError)
+  if (routeOptions.onError === 'forward') app.use(answerError)
   return app
+}
+
+/** A middleware that reads every body to its end and keeps nothing. */
+function drainBody(req: Request, _res: Response, next: NextFunction): void {
+  req.on('end', () => next())
+  req.resume()
 }
 
 function answerWebhook(onWebhook?: (received: ReceivedWebhook) => void) {
@@ -118,9 +126,18 @@ function closeServer(server: Server): Promise<void> {
   })
 }
 
+/** An app's own error handler, honouring the error's `headers` as Express's default one does. */
 const answerError: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
-  const { status, code, name } = err as { status?: unknown; code?: unknown; name?: unknown }
+  const { status, code, name, headers } = err as AppError
+  if (headers !== undefined) res.set(headers)
   res.status(typeof status === 'number' ? status : 500).json({ handledBy: 'app', code, name })
+}
+
+interface AppError {
+  status?: unknown
+  code?: unknown
+  name?: unknown
+  headers?: Record<string, string>
 }
 
 // superagent's types say a serializer returns a string; it writes a Buffer just as well.
@@ -158,6 +175,7 @@ async function start(framework: ExpressModule, options: HarnessOptions): Promise
         status: response.status,
         headers: responseHeaders,
         body: decodeBody(response.body as Buffer, responseHeaders['content-type']),
+        text: (response.body as Buffer).toString('utf8'),
       }
     },
     close: () => closeServer(server),

@@ -8,6 +8,7 @@ import type {
   HarnessOptions,
   HarnessResponse,
   ReceivedWebhook,
+  ReportedError,
   RunningApp,
   RunningServer,
   SenderAppOptions,
@@ -40,8 +41,9 @@ export async function buildFastifyApp(
   Fastify: FastifyFactory,
   options: HarnessOptions,
 ): Promise<FastifyInstance> {
-  const { verifier, limit, authorize, validateBody, onError, onWebhook, parser = 'none' } = options
-  const app = Fastify()
+  // Everything else the harness is given is the adapter's own options, passed as they are.
+  const { onWebhook, onReport, parser = 'none', ...routeOptions } = options
+  const app = Fastify(onReport === undefined ? {} : { logger: reportingLogger(onReport) })
 
   if (parser === 'naive') {
     app.removeContentTypeParser('application/json')
@@ -53,13 +55,30 @@ export async function buildFastifyApp(
       }
     })
   }
-  if (onError === 'forward') app.setErrorHandler(answerError)
+  if (parser === 'drained') {
+    app.addHook('preParsing', async (_request, _reply, payload) => {
+      for await (const chunk of payload) void chunk
+      return payload
+    })
+  }
+  if (routeOptions.onError === 'forward') app.setErrorHandler(answerError)
 
-  await app.register(hooksealFastify, { verifier, limit, authorize, validateBody, onError })
+  await app.register(hooksealFastify, routeOptions)
   app.post('/webhooks', { config: { webhook: true } }, answerWebhook(onWebhook))
 
   app.post('/other', async (request) => ({ body: request.body }))
   return app
+}
+
+/** Fastify's logger options that hand every error-level record's `err` to `onReport`. */
+function reportingLogger(onReport: (error: ReportedError) => void) {
+  const stream = {
+    write(line: string): void {
+      const { err } = JSON.parse(line) as { err?: ReportedError }
+      onReport(err ?? {})
+    },
+  }
+  return { level: 'error', stream }
 }
 
 function answerWebhook(onWebhook?: (received: ReceivedWebhook) => void) {
@@ -116,7 +135,13 @@ async function closeApp(app: FastifyInstance): Promise<void> {
   await closing
 }
 
-function answerError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+/** An app's own error handler, honouring the error's `headers` as Fastify's default one does. */
+function answerError(
+  error: FastifyError & { headers?: Record<string, string> },
+  _request: FastifyRequest,
+  reply: FastifyReply,
+) {
+  if (error.headers !== undefined) void reply.headers(error.headers)
   return reply
     .code(error.statusCode ?? 500)
     .send({ handledBy: 'app', code: error.code, name: error.name })
@@ -147,6 +172,7 @@ async function start(Fastify: FastifyFactory, options: HarnessOptions): Promise<
         status: response.statusCode,
         headers: responseHeaders,
         body: decodeBody(response.body, responseHeaders['content-type']),
+        text: response.body,
       }
     },
     close: () => closeApp(app),

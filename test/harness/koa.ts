@@ -12,6 +12,7 @@ import type {
   HarnessOptions,
   HarnessRequest,
   HarnessResponse,
+  ReportedError,
   RunningApp,
   SenderAppOptions,
   SenderHarness,
@@ -45,28 +46,25 @@ export const koaSenderHarnesses: SenderHarness[] = koaMajors.map(({ name, Koa })
  * router is mounted before `bodyParser()`, which then parses JSON for every route after it.
  */
 export function buildApp(Koa: KoaClass, options: HarnessOptions): Koa {
-  const { verifier, limit, authorize, validateBody, parser = 'none', onError, onWebhook } = options
+  // Everything else the harness is given is the adapter's own options, passed as they are.
+  const { onWebhook, onReport, parser = 'none', ...routeOptions } = options
   const app = new Koa()
-  // Refusals with a 5xx are emitted as app errors; Koa would print each one to stderr.
-  app.silent = true
-  if (onError === 'forward') app.use(appErrorHandler)
+  // Refusals with a 5xx are emitted as app errors; with no listener Koa would print each one.
+  app.on('error', (error: ReportedError) => onReport?.(error))
+  if (routeOptions.onError === 'forward') app.use(appErrorHandler)
 
   const webhooks = new Router()
-  webhooks.post(
-    '/webhooks',
-    webhookVerifier({ verifier, limit, authorize, validateBody, onError }),
-    (ctx) => {
-      const { issuer, kid, id } = ctx.state.webhook
-      const body = ctx.request.body
-      onWebhook?.({
-        webhook: ctx.state.webhook,
-        webhookId: ctx.get('webhook-id') || undefined,
-        body,
-      })
-      const bodyIsBytes = Buffer.isBuffer(body)
-      ctx.body = { issuer, kid, id, bodyIsBytes, body: bodyIsBytes ? body.toString('utf8') : body }
-    },
-  )
+  webhooks.post('/webhooks', webhookVerifier(routeOptions), (ctx) => {
+    const { issuer, kid, id } = ctx.state.webhook
+    const body = ctx.request.body
+    onWebhook?.({
+      webhook: ctx.state.webhook,
+      webhookId: ctx.get('webhook-id') || undefined,
+      body,
+    })
+    const bodyIsBytes = Buffer.isBuffer(body)
+    ctx.body = { issuer, kid, id, bodyIsBytes, body: bodyIsBytes ? body.toString('utf8') : body }
+  })
 
   const api = new Router()
   const answerOther = (ctx: Koa.Context) => {
@@ -83,6 +81,11 @@ export function buildApp(Koa: KoaClass, options: HarnessOptions): Koa {
       app.use(webhooks.routes())
       app.use(bodyParser())
       api.post('/other', answerOther)
+      app.use(api.routes())
+      break
+    case 'drained':
+      app.use(drainBody)
+      app.use(webhooks.routes())
       app.use(api.routes())
       break
     case 'naive':
@@ -118,12 +121,27 @@ export function buildSenderApp(Koa: KoaClass, options: SenderAppOptions): Koa {
   return app
 }
 
-/** An app's own error handler, as a receiver would write one for `onError: 'forward'`. */
+/** A middleware that reads every body to its end and keeps nothing. */
+async function drainBody(ctx: Koa.Context, next: Koa.Next): Promise<void> {
+  for await (const chunk of ctx.req) void chunk
+  await next()
+}
+
+/**
+ * An app's own error handler, as a receiver would write one for `onError: 'forward'`, honouring the
+ * error's `headers` as Koa's default one does.
+ */
 async function appErrorHandler(ctx: Koa.Context, next: Koa.Next): Promise<void> {
   try {
     await next()
   } catch (error) {
-    const { status, code, name } = error as { status?: unknown; code?: unknown; name?: unknown }
+    const { status, code, name, headers } = error as {
+      status?: unknown
+      code?: unknown
+      name?: unknown
+      headers?: Record<string, string>
+    }
+    if (headers !== undefined) ctx.set(headers)
     ctx.status = typeof status === 'number' ? status : 500
     ctx.body = { handledBy: 'app', code, name }
   }
@@ -170,5 +188,6 @@ async function send(server: Server, req: HarnessRequest): Promise<HarnessRespons
     status: response.status,
     headers: responseHeaders,
     body: isJson && text !== '' ? JSON.parse(text) : text,
+    text,
   }
 }

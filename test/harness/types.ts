@@ -5,14 +5,18 @@ import type { Sender, SigningKeySet } from '@hookseal/core/send'
  * How the framework's usual JSON body parsing is set up around the protected route:
  * - `none`: no app-wide parser (other routes parse JSON per route);
  * - `documented`: the app-wide parser mounted the way the README documents for webhook routes;
- * - `naive`: the app-wide parser mounted in front of everything with no special setup.
+ * - `naive`: the app-wide parser mounted in front of everything with no special setup;
+ * - `drained`: something in front of the route the adapter cannot see reads the body to its end
+ *   (a middleware, a Fastify `preParsing` hook), so that its raw bytes are gone on every framework.
  */
-export type ParserSetup = 'none' | 'documented' | 'naive'
+export type ParserSetup = 'none' | 'documented' | 'naive' | 'drained'
 
 export interface HarnessOptions {
   verifier: Verifier
   /** The adapter's body limit in bytes; the adapter's default when absent. */
   limit?: number
+  /** The adapter's `bodyTimeout` in milliseconds; the adapter's default when absent. */
+  bodyTimeout?: number
   /** Called as the adapter's `authorize(webhook, request)`. */
   authorize?: (webhook: VerifiedWebhook) => boolean
   /** Called as the adapter's `validateBody(body, webhook)`. */
@@ -20,11 +24,23 @@ export interface HarnessOptions {
   parser?: ParserSetup
   /**
    * `'forward'`: the adapter hands refusals to the app's own error handler, which the harness
-   * installs; it answers `{ handledBy: 'app', code, name }` with the error's status.
+   * installs; it answers `{ handledBy: 'app', code, name }` with the error's status and, as the
+   * frameworks' default handlers do, the error's `headers`.
    */
   onError?: 'respond' | 'forward'
   /** Called by the protected route's handler with what reached it, before it answers. */
   onWebhook?: (received: ReceivedWebhook) => void
+  /**
+   * Called with each error the adapter reports through its framework's own channel: an Express
+   * app's or Koa's `'error'` event, Fastify's logger at level error (with the logged `err`).
+   */
+  onReport?: (error: ReportedError) => void
+}
+
+/** What a report carries, whichever framework's channel it came through. */
+export interface ReportedError {
+  code?: unknown
+  status?: unknown
 }
 
 /** What reached a protected route's handler. */
@@ -42,6 +58,8 @@ export interface HarnessResponse {
   headers: Record<string, string | undefined>
   /** The response body parsed as JSON when it is JSON, else its text. */
   body: unknown
+  /** The response body exactly as sent, as UTF-8 text. */
+  text: string
 }
 
 export interface HarnessRequest {

@@ -7,6 +7,8 @@ export interface RawExchange {
   bodyBytesSent: number
   /** The response head and whatever body arrived. */
   response: string
+  /** The server closed the connection (or reset it) before the client gave up. */
+  closedByServer: boolean
 }
 
 export interface RawRequestOptions {
@@ -21,6 +23,13 @@ export interface RawRequestOptions {
   declaredLength?: number
   /** Give up after this long. @default 5000 */
   timeoutMs?: number
+  /** Send the body one byte at a time, this many milliseconds apart, like a slow client. */
+  trickleMs?: number
+  /**
+   * After the response starts, wait for the server to close the connection (up to `timeoutMs`)
+   * instead of stopping shortly after the first bytes.
+   */
+  waitForClose?: boolean
 }
 
 const CHUNK = Buffer.alloc(16 * 1024, 0x61)
@@ -31,7 +40,7 @@ const CHUNK = Buffer.alloc(16 * 1024, 0x61)
  * seen before the whole body has gone out; stops writing at the first response byte.
  */
 export function rawPost(options: RawRequestOptions): Promise<RawExchange> {
-  const { url, headers, bodyBytes = 0, chunked = false, timeoutMs = 5000 } = options
+  const { url, headers, bodyBytes = 0, chunked = false, timeoutMs = 5000, trickleMs } = options
   const { hostname, port, pathname } = new URL(url)
   const framing = chunked
     ? 'Transfer-Encoding: chunked'
@@ -44,27 +53,27 @@ export function rawPost(options: RawRequestOptions): Promise<RawExchange> {
     let sent = 0
     let answered = false
     let finished = false
-    const timer = setTimeout(() => finish(), timeoutMs)
+    const timer = setTimeout(() => finish(false), timeoutMs)
 
-    function finish(): void {
+    function finish(closedByServer: boolean): void {
       if (finished) return
       finished = true
       clearTimeout(timer)
       socket.destroy()
       const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1] ?? 0)
-      resolve({ status, bodyBytesSent: sent, response })
+      resolve({ status, bodyBytesSent: sent, response, closedByServer })
     }
 
     async function writeBody(): Promise<void> {
       while (!answered && sent < bodyBytes && !socket.destroyed) {
-        const size = Math.min(CHUNK.length, bodyBytes - sent)
+        const size = trickleMs === undefined ? Math.min(CHUNK.length, bodyBytes - sent) : 1
         const piece = CHUNK.subarray(0, size)
         const frame = chunked
           ? Buffer.concat([Buffer.from(`${size.toString(16)}\r\n`), piece, Buffer.from('\r\n')])
           : piece
         if (!socket.write(frame)) await new Promise((done) => socket.once('drain', done))
         sent += size
-        await new Promise((done) => setTimeout(done, 2))
+        await new Promise((done) => setTimeout(done, trickleMs ?? 2))
       }
       if (!answered && chunked && !socket.destroyed) socket.write('0\r\n\r\n')
     }
@@ -77,9 +86,10 @@ export function rawPost(options: RawRequestOptions): Promise<RawExchange> {
       answered = true
       response += data.toString('latin1')
       // The head and a short problem body arrive together; give the rest a moment, then stop.
-      setTimeout(finish, 50)
+      if (options.waitForClose !== true) setTimeout(() => finish(false), 50)
     })
-    socket.on('error', () => finish())
-    socket.on('close', () => finish())
+    socket.on('end', () => finish(true))
+    socket.on('error', () => finish(true))
+    socket.on('close', () => finish(true))
   })
 }

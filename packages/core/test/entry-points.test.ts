@@ -50,6 +50,7 @@ describe('entry points by audience', () => {
       'problemResponse',
       'rawBodyUnavailable',
       'readRawBody',
+      'shouldReportRefusal',
     ])
   })
 

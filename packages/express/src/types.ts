@@ -15,6 +15,13 @@ export interface WebhookVerifierOptions extends WebhookRouteOptions<Request> {
    */
   limit?: number
   /**
+   * Milliseconds the whole body may take to arrive; a slower one gets 408 (`ERR_BODY_TIMEOUT`) with
+   * `Connection: close`. Where an app-wide parser with `keepRawBody` read the body, that parser
+   * read it without such a bound.
+   * @default 30000
+   */
+  bodyTimeout?: number
+  /**
    * `'respond'` answers refusals with `application/problem+json`; `'forward'` passes the
    * `WebhookError` to `next(err)` for the app's error handler. Errors that are not `WebhookError`s
    * always go to `next(err)`.

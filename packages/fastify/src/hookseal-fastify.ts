@@ -10,7 +10,12 @@ import type {
 } from 'fastify'
 import fp from 'fastify-plugin'
 import { WebhookError } from '@hookseal/core'
-import { createWebhookRoute, problemResponse, readRawBody } from '@hookseal/core/http'
+import {
+  createWebhookRoute,
+  problemResponse,
+  readRawBody,
+  shouldReportRefusal,
+} from '@hookseal/core/http'
 import type { WebhookRoute } from '@hookseal/core/http'
 import type { HooksealFastifyOptions } from './types.js'
 
@@ -30,10 +35,14 @@ const PAYLOAD_FIX =
   'an earlier onRequest or preParsing hook drained the body stream; such a hook must return a ' +
   'fresh stream of the same bytes from preParsing, or leave the body of webhook routes unread'
 
-const ROUTE_MISSED =
-  'this route sets config.webhook but was declared before @hookseal/fastify was registered in ' +
-  'its scope, so its requests cannot be verified; `await app.register(hooksealFastify, …)` ' +
-  'before declaring webhook routes'
+const ROUTE_MISSED_FIX =
+  'sets config.webhook but @hookseal/fastify never set it up, so its requests cannot be ' +
+  'verified: it was declared before the plugin was registered, or outside the scope the plugin ' +
+  'was registered in; `await app.register(hooksealFastify, …)` in the root scope, or in a scope ' +
+  'that contains the route, before declaring webhook routes'
+
+/** Apps whose every route the plugin already guards, whichever scope it was registered in. */
+const guardedApps = new WeakSet<FastifyInstance>()
 
 /**
  * Fastify plugin that verifies JWT-signed webhooks on the routes that opt in with
@@ -56,8 +65,15 @@ const ROUTE_MISSED =
  */
 export const hooksealFastify = fp(
   async function hooksealFastify(fastify: FastifyInstance, options: HooksealFastifyOptions) {
-    const { verifier, limit, authorize, validateBody, onError } = options
-    const defaults: HooksealFastifyOptions = { verifier, limit, authorize, validateBody, onError }
+    const { verifier, limit, bodyTimeout, authorize, validateBody, onError } = options
+    const defaults: HooksealFastifyOptions = {
+      verifier,
+      limit,
+      bodyTimeout,
+      authorize,
+      validateBody,
+      onError,
+    }
     // Bad plugin options fail at registration, not at the first webhook route or request.
     createWebhookRoute(defaults)
 
@@ -70,7 +86,7 @@ export const hooksealFastify = fp(
     }
     fastify.decorateRequest('webhook', null)
     fastify.addHook('onRoute', (routeOptions) => protectRoute(routeOptions, defaults))
-    fastify.addHook('onRequest', refuseMissedRoute)
+    guardEveryRoute(rootOf(fastify))
   },
   { fastify: '4.x || 5.x', name: '@hookseal/fastify' },
 )
@@ -116,7 +132,11 @@ function protectRoute(routeOptions: RouteOptions, defaults: HooksealFastifyOptio
 function verifyBeforeParsing(route: WebhookRoute<FastifyRequest>) {
   async function accept(request: FastifyRequest, payload: RequestPayload): Promise<Readable> {
     const declaredLength = Number(request.headers['content-length'])
-    const raw = await readRawBody(payload, route.limit, { declaredLength, fix: PAYLOAD_FIX })
+    const raw = await readRawBody(payload, route.limit, {
+      declaredLength,
+      fix: PAYLOAD_FIX,
+      timeout: route.bodyTimeout,
+    })
     const { webhook, body } = await route.accept(
       // rawHeaders keeps repeated headers, which the verifier must see to refuse them.
       { method: request.method, url: request.url, headers: request.raw.rawHeaders, body: raw },
@@ -174,29 +194,77 @@ function answerRefusals(routeHandler: RouteErrorHandler | undefined): RouteError
       if (routeHandler !== undefined) return routeHandler.call(this, error, request, reply)
       throw error
     }
-    // A 5xx refusal is the receiver's to fix (its setup, the sender's keys out of reach): log it.
-    if (error.status >= 500) request.log.error({ err: error }, error.message)
-    const { status, headers, body } = problemResponse(error)
-    reply.code(status).headers(headers).send(JSON.stringify(body))
+    // Reported where Fastify reports errors, as its own error handler logs a 5xx.
+    if (shouldReportRefusal(error)) request.log.error({ err: error }, error.message)
+    const { status, headers, payload } = problemResponse(error)
+    // Bytes rather than a string: for a string, Fastify appends `; charset=utf-8` to the type.
+    reply.code(status).headers(headers).send(payload)
   }
 }
 
 /**
- * Fails closed when a route opted in but the plugin never saw it (declared before the plugin was
- * loaded in its scope): without this the route would run unverified, with `request.webhook` null.
+ * The plugin's hooks reach only the scope it is registered in and the scopes inside it, but a route
+ * may opt in anywhere: in a sibling scope, or at the root while the plugin sits in a child. Such a
+ * route would run unverified, with `request.webhook` null. So, once per app, the root gets hooks
+ * that fail closed: routes opting in that are declared from now on and never set up make `ready()`
+ * (and `listen()`) reject; any other one (declared before the plugin loaded) is refused on every
+ * request.
  */
-function refuseMissedRoute(
-  request: FastifyRequest,
-  _reply: FastifyReply,
-  done: HookHandlerDoneFunction,
-): void {
-  const config: { webhook?: RouteSetting; [PREPARED]?: true } | undefined =
-    request.routeOptions.config
-  if (config?.webhook && config[PREPARED] !== true) {
-    done(new WebhookError('ERR_RAW_BODY_UNAVAILABLE', ROUTE_MISSED))
-    return
+function guardEveryRoute(root: FastifyInstance): void {
+  if (guardedApps.has(root)) return
+  guardedApps.add(root)
+
+  const optedIn: RouteOptions[] = []
+  root.addHook('onRoute', (routeOptions) => {
+    if (optsIn(routeOptions.config)) optedIn.push(routeOptions)
+  })
+  // The routes' own onRoute hooks have all run by now, wherever the plugin sits.
+  root.addHook('onReady', function refuseUnprotectedRoutes(done) {
+    const missed = optedIn.find((routeOptions) => !isPrepared(routeOptions.config))
+    done(missed === undefined ? undefined : routeUnprotected(missed.method, missed.url))
+  })
+  root.addHook('onRequest', function refuseUnprotectedRequest(request, _reply, done) {
+    const { config, method, url } = request.routeOptions
+    done(optsIn(config) && !isPrepared(config) ? routeUnprotected(method, url) : undefined)
+  })
+}
+
+type WebhookConfig = { webhook?: RouteSetting; [PREPARED]?: true } | undefined
+
+function optsIn(config: WebhookConfig): boolean {
+  return config?.webhook !== undefined && config.webhook !== false
+}
+
+function isPrepared(config: WebhookConfig): boolean {
+  return config?.[PREPARED] === true
+}
+
+function routeUnprotected(method: unknown, url: unknown): WebhookError {
+  return new WebhookError(
+    'ERR_ROUTE_UNPROTECTED',
+    `@hookseal/fastify: ${String(method)} ${String(url)} ${ROUTE_MISSED_FIX}`,
+  )
+}
+
+/**
+ * The app's root instance. Fastify makes each encapsulated scope with `Object.create(parent)`, so
+ * the root is the last Fastify instance up the prototype chain of any scope.
+ */
+function rootOf(instance: FastifyInstance): FastifyInstance {
+  let root = instance
+  for (
+    let parent: unknown = Object.getPrototypeOf(root);
+    isFastifyInstance(parent);
+    parent = Object.getPrototypeOf(parent)
+  ) {
+    root = parent
   }
-  done()
+  return root
+}
+
+function isFastifyInstance(value: unknown): value is FastifyInstance {
+  const candidate = value as Partial<FastifyInstance> | null
+  return typeof candidate?.addHook === 'function' && typeof candidate.route === 'function'
 }
 
 function asArray<T>(value: T | T[] | undefined): T[] {

@@ -1,5 +1,10 @@
 import { WebhookError } from '@hookseal/core'
-import { createWebhookRoute, problemResponse, readRawBody } from '@hookseal/core/http'
+import {
+  createWebhookRoute,
+  problemResponse,
+  readRawBody,
+  shouldReportRefusal,
+} from '@hookseal/core/http'
 import type { VerifiedWebhook } from '@hookseal/core'
 import type { AcceptedWebhook, WebhookRouteOptions } from '@hookseal/core/http'
 import type { Context, Middleware, ParameterizedContext } from 'koa'
@@ -78,7 +83,10 @@ export function webhookVerifier(options: WebhookVerifierOptions): WebhookVerifie
   return async function verifyWebhook(ctx, next) {
     let accepted: AcceptedWebhook
     try {
-      const body = await readRawBody(ctx.req, route.limit, { fix: FIX })
+      const body = await readRawBody(ctx.req, route.limit, {
+        fix: FIX,
+        timeout: route.bodyTimeout,
+      })
       // rawHeaders keeps repeated headers (a second signature must be refused, not folded), and
       // originalUrl is the URL the sender signed even when the app is mounted under a prefix.
       const request = {
@@ -100,12 +108,11 @@ export function webhookVerifier(options: WebhookVerifierOptions): WebhookVerifie
 }
 
 function respondWithProblem(ctx: ParameterizedContext, error: WebhookError): void {
-  const { status, headers, body } = problemResponse(error)
+  const { status, headers, payload } = problemResponse(error)
   ctx.status = status
   ctx.set(headers)
-  // A string body keeps the problem+json type; an object would make Koa reset it to JSON.
-  ctx.body = JSON.stringify(body)
-  // A 5xx is the receiver's problem (a body parser in front of the route, the sender's keys out of
-  // reach): report it where Koa reports errors, so that it reaches the app's logs and monitoring.
-  if (error.status >= 500) ctx.app.emit('error', error, ctx)
+  // Bytes keep the problem+json type set above; an object would make Koa reset it to JSON.
+  ctx.body = payload
+  // Reported where Koa reports errors, so that it reaches the app's logs and monitoring.
+  if (shouldReportRefusal(error)) ctx.app.emit('error', error, ctx)
 }

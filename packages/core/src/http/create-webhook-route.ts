@@ -2,6 +2,7 @@ import { WebhookError } from '../errors/webhook-error.js'
 import type { VerifiedWebhook, Verifier, WebhookRequest } from '../verify/types.js'
 import { readHeaderValues } from '../verify/read-header-values.js'
 import { parseWebhookBody } from './parse-webhook-body.js'
+import { DEFAULT_BODY_TIMEOUT } from './read-raw-body.js'
 
 /** Options every adapter takes for one protected route; `Req` is the framework's request. */
 export interface WebhookRouteOptions<Req = unknown> {
@@ -9,6 +10,12 @@ export interface WebhookRouteOptions<Req = unknown> {
   verifier: Verifier
   /** Largest body accepted, in bytes; larger ones get 413 without being read. @default 1048576 */
   limit?: number
+  /**
+   * Milliseconds the whole body may take to arrive; a slower one gets 408 (`ERR_BODY_TIMEOUT`) and
+   * the connection is closed without reading the rest.
+   * @default 30000
+   */
+  bodyTimeout?: number
   /**
    * Decides whether this verified sender may call this route or send this event; false answers 403
    * (`ERR_WEBHOOK_FORBIDDEN`). Runs after authentication.
@@ -31,6 +38,8 @@ export interface WebhookRouteOptions<Req = unknown> {
 /** A protected route's settings, checked once, and its framework-free request handling. */
 export interface WebhookRoute<Req = unknown> {
   readonly limit: number
+  /** Milliseconds the body may take; pass it to `readRawBody` as `timeout`. */
+  readonly bodyTimeout: number
   readonly forwardErrors: boolean
   /**
    * Verifies a request whose raw body has been read, then parses the body, runs `authorize` and
@@ -59,12 +68,22 @@ export function createWebhookRoute<Req>(options: WebhookRouteOptions<Req>): Webh
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('webhook route: options must be an object')
   }
-  const { verifier, limit = 1024 * 1024, authorize, validateBody, onError = 'respond' } = options
+  const {
+    verifier,
+    limit = 1024 * 1024,
+    bodyTimeout = DEFAULT_BODY_TIMEOUT,
+    authorize,
+    validateBody,
+    onError = 'respond',
+  } = options
   if (typeof verifier?.verify !== 'function') {
     throw new TypeError('webhook route: verifier is required (from createVerifier)')
   }
   if (!Number.isSafeInteger(limit) || limit < 1) {
     throw new TypeError('webhook route: limit must be a positive number of bytes')
+  }
+  if (!Number.isSafeInteger(bodyTimeout) || bodyTimeout < 1) {
+    throw new TypeError('webhook route: bodyTimeout must be a positive number of milliseconds')
   }
   if (authorize !== undefined && typeof authorize !== 'function') {
     throw new TypeError('webhook route: authorize must be a function')
@@ -78,6 +97,7 @@ export function createWebhookRoute<Req>(options: WebhookRouteOptions<Req>): Webh
 
   return {
     limit,
+    bodyTimeout,
     forwardErrors: onError === 'forward',
     async accept(request, frameworkRequest) {
       const webhook = await verifier.verify(request)

@@ -5,7 +5,8 @@
  *
  * - `createWebhookRoute`: the per-route pipeline (verify, `authorize`, parse, `validateBody`).
  * - `readRawBody`, `bodyTooLarge`, `rawBodyUnavailable`: bounded raw body reading and its errors.
- * - `problemResponse`: the RFC 9457 answer for a refusal, byte-identical in every adapter.
+ * - `problemResponse`: the RFC 9457 answer for a refusal, byte-identical in every adapter;
+ *   `shouldReportRefusal`: which refusals an adapter reports through its framework's error channel.
  * - `jwksResponder`, `checkJwksPath`, `checkSenderPublication`: publishing a sender's JWKS.
  * - `numberOption`, `failWith`, `callListener`: option checks and listener calls worded and
  *   guarded the way core does it.
@@ -15,6 +16,7 @@
 export { createWebhookRoute } from './create-webhook-route.js'
 export { bodyTooLarge, readRawBody, rawBodyUnavailable } from './read-raw-body.js'
 export { problemResponse } from './problem-response.js'
+export { shouldReportRefusal } from './should-report-refusal.js'
 export { jwksResponder } from './jwks-response.js'
 export { checkJwksPath, checkSenderPublication, DEFAULT_JWKS_PATH } from './sender-publication.js'
 export { numberOption, MAX_TIMER_MS } from '../lib/number-option.js'

@@ -1,5 +1,4 @@
 import { STATUS_CODES } from 'node:http'
-import { RetryableWebhookError } from '../errors/webhook-error.js'
 import type { WebhookError } from '../errors/webhook-error.js'
 
 /** An RFC 9457 problem document carrying hookseal's stable error code. */
@@ -17,22 +16,27 @@ export interface ProblemResponse {
   status: number
   headers: Record<string, string>
   body: ProblemDocument
+  /**
+   * `body` serialised: the exact bytes to send. Sent as bytes, not a string or an object, so that no
+   * framework appends a charset or re-serialises it, and every adapter's answer is byte-identical.
+   */
+  payload: Buffer
 }
 
 /**
- * Renders a refusal as `application/problem+json`, with `Retry-After` on 503 so that the sender
- * retries, and `Connection: close` on 413 so that the rest of an oversized body is never read.
+ * Renders a refusal as `application/problem+json` with the error's own headers: `Retry-After` on 503
+ * so that the sender retries, and `Connection: close` on 413 and 408 so that the rest of an
+ * oversized or trickling body is never read.
  *
  * @example
  * ```ts
- * const { status, headers, body } = problemResponse(error)
- * res.writeHead(status, headers).end(JSON.stringify(body))
+ * const { status, headers, payload } = problemResponse(error)
+ * res.writeHead(status, headers).end(payload)
  * ```
  */
 export function problemResponse(error: WebhookError): ProblemResponse {
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' }
-  if (error instanceof RetryableWebhookError) Object.assign(headers, error.headers)
-  if (error.code === 'ERR_BODY_TOO_LARGE') headers.connection = 'close'
+  Object.assign(headers, error.headers)
   const body: ProblemDocument = {
     type: 'about:blank',
     title: STATUS_CODES[error.status] ?? 'Error',
@@ -40,5 +44,5 @@ export function problemResponse(error: WebhookError): ProblemResponse {
     ...(error.expose ? { detail: error.message } : {}),
     code: error.code,
   }
-  return { status: error.status, headers, body }
+  return { status: error.status, headers, body, payload: Buffer.from(JSON.stringify(body)) }
 }

@@ -4,18 +4,28 @@ import { WebhookError } from '../errors/webhook-error.js'
 
 const DEFAULT_FIX = 'mount the webhook route before the parser, or exclude the route from it'
 
+/** How long a whole body may take to arrive, in milliseconds, unless a route says otherwise. */
+export const DEFAULT_BODY_TIMEOUT = 30_000
+
 export interface ReadRawBodyOptions {
   /** The announced Content-Length; read from the stream's own headers when it is a request. */
   declaredLength?: number
   /** How to fix the setup when another reader already took the body, in the framework's terms. */
   fix?: string
+  /**
+   * Milliseconds the whole body may take, counted from this call; past it the read is refused with
+   * `ERR_BODY_TIMEOUT` (408). Servers time out idle sockets, not a client sending a byte a second.
+   * @default 30000
+   */
+  timeout?: number
 }
 
 /**
  * Reads a request body as raw bytes, refusing it with `ERR_BODY_TOO_LARGE` (413) as soon as it
  * passes `limit`: at once when Content-Length says so, else while reading, without reading the rest.
- * A stream that another reader already consumed is refused with `ERR_RAW_BODY_UNAVAILABLE` at once
- * instead of waiting forever for data that will never come.
+ * A body still incomplete after `timeout` is refused with `ERR_BODY_TIMEOUT` (408), also without
+ * reading the rest. A stream that another reader already consumed is refused with
+ * `ERR_RAW_BODY_UNAVAILABLE` at once instead of waiting forever for data that will never come.
  *
  * @param stream The request, or a stream standing in for its body (e.g. Fastify's `preParsing` payload).
  * @example
@@ -31,6 +41,7 @@ export function readRawBody(
   const declared =
     options.declaredLength ??
     Number((stream as Partial<IncomingMessage>).headers?.['content-length'])
+  const { timeout = DEFAULT_BODY_TIMEOUT } = options
   if (declared > limit) return Promise.reject(bodyTooLarge(limit))
   if (stream.readableEnded || !stream.readable) {
     return Promise.reject(rawBodyUnavailable(options.fix))
@@ -39,8 +50,10 @@ export function readRawBody(
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let received = 0
+    const timer = setTimeout(() => fail(bodyTimedOut(timeout)), timeout)
 
     function cleanUp(): void {
+      clearTimeout(timer)
       stream.off('data', onData)
       stream.off('end', onEnd)
       stream.off('error', onError)
@@ -81,6 +94,10 @@ export function readRawBody(
 /** The refusal for a body over `limit` bytes (413). */
 export function bodyTooLarge(limit: number): WebhookError {
   return new WebhookError('ERR_BODY_TOO_LARGE', `the body is larger than ${limit} bytes`)
+}
+
+function bodyTimedOut(timeout: number): WebhookError {
+  return new WebhookError('ERR_BODY_TIMEOUT', `the body did not arrive within ${timeout} ms`)
 }
 
 /**

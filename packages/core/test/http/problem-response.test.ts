@@ -5,7 +5,10 @@ import type { WebhookErrorCode } from '../../src/index.js'
 
 describe('problemResponse', () => {
   it('renders an RFC 9457 document with the stable code and the message', () => {
-    const response = problemResponse(new WebhookError('ERR_REPLAY', 'already received'))
+    const { payload, ...response } = problemResponse(
+      new WebhookError('ERR_REPLAY', 'already received'),
+    )
+    expect(JSON.parse(payload.toString('utf8'))).toEqual(response.body)
     expect(response).toEqual({
       status: 401,
       headers: { 'content-type': 'application/problem+json' },
@@ -26,9 +29,13 @@ describe('problemResponse', () => {
     expect(response.body.detail).toBeUndefined()
   })
 
-  it('closes the connection after a 413 so the rest of the body is never read', () => {
-    const response = problemResponse(new WebhookError('ERR_BODY_TOO_LARGE', 'too large'))
-    expect(response.headers.connection).toBe('close')
+  it('closes the connection after a 413 or a 408 so the rest of the body is never read', () => {
+    for (const code of ['ERR_BODY_TOO_LARGE', 'ERR_BODY_TIMEOUT'] as const) {
+      const error = new WebhookError(code, 'refused')
+      expect(error.headers).toEqual({ connection: 'close' })
+      expect(problemResponse(error).headers.connection).toBe('close')
+    }
+    expect(new WebhookError('ERR_REPLAY', 'again').headers).toBeUndefined()
   })
 
   it('shows how to fix a body parser that took the raw bytes', () => {

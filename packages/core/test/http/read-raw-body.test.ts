@@ -56,6 +56,28 @@ describe('readRawBody', () => {
     expect(await post(url, Buffer.alloc(64), chunked)).toEqual({ code: 'ERR_BODY_TOO_LARGE' })
   })
 
+  it('refuses a body still incomplete after the timeout, with 408 and Connection: close', async () => {
+    let refusal: WebhookError | undefined
+    const url = await serve((req) =>
+      readRawBody(req, 1024, { timeout: 100 }).catch((error: WebhookError) => {
+        refusal = error
+        throw error
+      }),
+    )
+    const outcome = await new Promise((resolve, reject) => {
+      const req = request(url, { method: 'POST', headers: { 'content-length': '10' } }, (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (chunk: Buffer) => chunks.push(chunk))
+        res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString())))
+      })
+      req.on('error', reject)
+      // Five of the ten bytes announced, and the rest never: only the timeout ends the read.
+      req.write('12345')
+    })
+    expect(outcome).toEqual({ code: 'ERR_BODY_TIMEOUT' })
+    expect(refusal).toMatchObject({ status: 408, headers: { connection: 'close' } })
+  })
+
   it('refuses at once a stream another parser already read', async () => {
     const url = await serve(async (req) => {
       for await (const chunk of req) void chunk

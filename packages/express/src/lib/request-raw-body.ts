@@ -14,10 +14,14 @@ const FIX =
 
 /**
  * The exact bytes of this request's body: those `keepRawBody` kept when an app-wide parser read
- * them, else read from the stream here, bounded by `limit`. A body a parser took without keeping
+ * them, else read from the stream here, bounded by `limit` and `timeout`. A body a parser took without keeping
  * it is refused at once rather than waited for, and never rebuilt from `req.body`.
  */
-export async function requestRawBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export async function requestRawBody(
+  req: IncomingMessage,
+  limit: number,
+  timeout: number,
+): Promise<Buffer> {
   const kept = keptRawBody(req)
   if (kept !== undefined) {
     if (kept.length > limit) throw bodyTooLarge(limit)
@@ -27,7 +31,7 @@ export async function requestRawBody(req: IncomingMessage, limit: number): Promi
   if (request._body === true || request.readableEnded) {
     throw rawBodyUnavailable(FIX)
   }
-  const raw = await readRawBody(request, limit, { fix: FIX })
+  const raw = await readRawBody(request, limit, { fix: FIX, timeout })
   // A later body-parser 1.x would otherwise try to read the ended stream again and never finish.
   request._body = true
   return raw
