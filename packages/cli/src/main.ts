@@ -1,4 +1,3 @@
-import { pathToFileURL } from 'node:url'
 import * as jwks from './commands/jwks.js'
 import * as keygen from './commands/keygen.js'
 import * as listen from './commands/listen.js'
@@ -28,7 +27,14 @@ Commands:
 Run "hookseal <command> --help" for a command's options and an example.
 Exit codes: 0 success, 1 verification or delivery failed, 2 bad usage or input.`
 
-/** Runs one command line and returns its exit code. */
+/**
+ * Runs one command line and returns its exit code; `bin/hookseal.js` is the only caller that
+ * exits with it.
+ *
+ * @param args the arguments after the program name, as in `process.argv.slice(2)`
+ * @example
+ * process.exitCode = await main(['keygen', '--out', 'webhook-key.pem'])
+ */
 export async function main(args: string[]): Promise<number> {
   const [name, ...rest] = args
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -49,8 +55,4 @@ export async function main(args: string[]): Promise<number> {
     }
     throw error
   }
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  process.exitCode = await main(process.argv.slice(2))
 }

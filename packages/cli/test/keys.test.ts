@@ -1,8 +1,11 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { execFile } from 'node:child_process'
+import { mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runCli } from './run-cli.js'
+import { BIN_ARGS, runCli } from './run-cli.js'
 
 let dir: string
 beforeAll(async () => {
@@ -109,6 +112,19 @@ describe('hookseal --help', () => {
       expect(result.stdout).toContain('Example:')
     },
   )
+
+  it('runs a command through a symlink to the bin, as package managers install it', async () => {
+    const bin = fileURLToPath(new URL('../bin/hookseal.js', import.meta.url))
+    const link = join(dir, 'hookseal')
+    await symlink(bin, link)
+    const out = join(dir, 'linked.pem')
+    const args = [...BIN_ARGS.slice(0, -1), link, 'keygen', '--type', 'ec', '--out', out]
+    const { stdout } = await promisify(execFile)(process.execPath, args, {
+      cwd: fileURLToPath(new URL('../../..', import.meta.url)),
+    })
+    expect(JSON.parse(stdout)).toMatchObject({ keys: [{ alg: 'ES256' }] })
+    expect(await readFile(out, 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----/)
+  })
 
   it('exits 2 on an unknown command or flag', async () => {
     expect((await runCli(['frobnicate'])).code).toBe(2)

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runCli } from './run-cli.js'
+import { BIN_ARGS, runCli } from './run-cli.js'
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
 const ISSUER = 'https://partner.test'
@@ -23,10 +23,7 @@ beforeAll(async () => {
   child = spawn(
     process.execPath,
     [
-      '--import',
-      'tsx',
-      '--conditions=@hookseal/source',
-      'packages/cli/src/main.ts',
+      ...BIN_ARGS,
       'listen',
       '--issuer',
       ISSUER,
