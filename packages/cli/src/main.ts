@@ -4,6 +4,7 @@ import * as listen from './commands/listen.js'
 import * as send from './commands/send.js'
 import * as sign from './commands/sign.js'
 import * as verify from './commands/verify.js'
+import { escapeTerminal } from './escape-terminal.js'
 import { print } from './output.js'
 import { EXIT, UsageError } from './usage-error.js'
 
@@ -43,14 +44,17 @@ export async function main(args: string[]): Promise<number> {
   }
   const command = COMMANDS[name]
   if (command === undefined) {
-    process.stderr.write(`hookseal: unknown command ${JSON.stringify(name)}\n\n${HELP}\n`)
+    process.stderr.write(
+      `hookseal: unknown command ${escapeTerminal(JSON.stringify(name))}\n\n${HELP}\n`,
+    )
     return EXIT.usage
   }
   try {
     return await command.run(rest)
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`hookseal ${name}: ${error.message}\n`)
+      // Usage errors quote flag values and remote answers (a refused destination's reason).
+      process.stderr.write(`hookseal ${name}: ${escapeTerminal(error.message)}\n`)
       return EXIT.usage
     }
     throw error
