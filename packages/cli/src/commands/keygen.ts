@@ -12,7 +12,9 @@ export const help = `Usage: hookseal keygen --out <file> [options]
 Generates a signing key, writes the private key (file mode 0600) and prints the public JWKS.
 
 Options:
-  --type <rsa|ec|ed25519>  key type (default: ec, i.e. P-256 / ES256)
+  --type <rsa|ec|ed25519>  key type (default: rsa, i.e. RS256, what receivers accept by default;
+                           ec is P-256 / ES256, ed25519 is EdDSA: receivers must add them to
+                           their algorithms)
   --bits <2048|3072|4096>  RSA modulus size (default: 3072)
   --format <pem|jwk>       private key file format (default: pem)
   --kid <id>               key id, with --format jwk (default: the key's JWK thumbprint)
@@ -21,7 +23,7 @@ Options:
   --json                   print the key file name and JWKS as JSON
 
 Example:
-  hookseal keygen --type ed25519 --out webhook-key.pem > jwks.json`
+  hookseal keygen --out webhook-key.pem > jwks.json`
 
 const RSA_BITS = new Set([2048, 3072, 4096])
 const generate = promisify(generateKeyPair)
@@ -41,7 +43,8 @@ async function newKey(type: string, bits: number): Promise<KeyObject> {
 
 export async function run(args: string[]): Promise<number> {
   const { values } = parseFlags(args, {
-    type: { type: 'string', default: 'ec' },
+    // RS256 is the scheme's default: the one algorithm a receiver accepts without configuration.
+    type: { type: 'string', default: 'rsa' },
     bits: { type: 'string' },
     format: { type: 'string', default: 'pem' },
     kid: { type: 'string' },
