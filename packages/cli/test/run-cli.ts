@@ -36,3 +36,25 @@ export function runCli(args: string[], timeoutMs = 15_000): Promise<CliResult> {
     child.on('close', (code) => resolve({ code, stdout, stderr }))
   })
 }
+
+/**
+ * A value a hostile sender or receiver might send: terminal title and clipboard (OSC 52)
+ * sequences, a CR and a newline that forge a "delivered" line, a C1 CSI, bidi overrides and DEL.
+ */
+export const HOSTILE =
+  '\u001b]0;pwned\u0007\u001b]52;c;cm0gLXJmIH4=\u0007\r✔ delivered: 204\n\u009b31m' +
+  '\u202egnp.exe\u2066x\u2069\u200f\u061c\u007f'
+
+/** The characters of `text` that a terminal would act on rather than show. */
+export function terminalControls(text: string): string[] {
+  return [...text].filter((char) => {
+    const code = char.codePointAt(0) as number
+    return (
+      (code < 0x20 && char !== '\n') ||
+      (code >= 0x7f && code <= 0x9f) ||
+      [0x061c, 0x200e, 0x200f, 0x2028, 0x2029].includes(code) ||
+      (code >= 0x202a && code <= 0x202e) ||
+      (code >= 0x2066 && code <= 0x2069)
+    )
+  })
+}

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { importPKCS8, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runCli } from './run-cli.js'
+import { HOSTILE, runCli, terminalControls } from './run-cli.js'
 
 const ISSUER = 'https://partner.test'
 const URL_ = 'https://receiver.test/webhooks'
@@ -266,6 +266,42 @@ describe('hookseal verify', () => {
       /✘ method and URL +the token was signed for another HTTP method: .*htm "POST".* the request is PUT \/webhooks/,
     )
     expect(method.stdout).toContain('INVALID: ERR_METHOD_MISMATCH')
+  })
+
+  it('escapes hostile header, claims and JWKS values in --explain, --json and plain output', async () => {
+    const hostileJwks = join(dir, 'hostile-jwks.json')
+    const { keys } = JSON.parse(await readFile(jwksFile, 'utf8')) as { keys: object[] }
+    await writeFile(hostileJwks, JSON.stringify({ keys: [{ ...keys[0], kid: HOSTILE }] }))
+    const key = await importPKCS8(await readFile(keyFile, 'utf8'), 'RS256')
+    const token = await new SignJWT({
+      request_body_sha256: createHash('sha256')
+        .update(await readFile(bodyFile))
+        .digest('hex'),
+    })
+      .setProtectedHeader({ alg: 'RS256', kid: HOSTILE, typ: 'JWT' })
+      .setIssuer(`${ISSUER}/${HOSTILE}`)
+      .setAudience(URL_)
+      .setIssuedAt()
+      .setExpirationTime('2 min')
+      .setJti(HOSTILE)
+      .sign(key)
+    const base = ['verify', '--token', token, '--body', bodyFile, '--jwks', hostileJwks]
+
+    const explained = await runCli([...base, '--explain'])
+    expect(explained.code).toBe(0)
+    expect(terminalControls(explained.stdout)).toEqual([])
+    expect(explained.stdout).toContain('"kid": "\\u001b]0;pwned\\u0007')
+    expect(explained.stdout).toMatch(/✔ issuer known +iss ".*\\u202egnp\.exe\\u2066x/)
+    expect(explained.stdout).not.toMatch(/^✔ delivered/m)
+
+    const json = await runCli([...base, '--json'])
+    expect(terminalControls(json.stdout)).toEqual([])
+    expect(JSON.parse(json.stdout)).toMatchObject({ valid: true, claims: { jti: HOSTILE } })
+
+    const refused = await runCli([...base, '--issuer', ISSUER])
+    expect(refused.code).toBe(1)
+    expect(refused.stdout).toMatch(/^invalid: ERR_ISSUER_UNKNOWN: /)
+    expect(terminalControls(refused.stdout)).toEqual([])
   })
 
   it('exits 2 for a missing JWKS file, a bad JWKS URL and a missing token', async () => {
