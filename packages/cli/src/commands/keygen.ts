@@ -1,11 +1,11 @@
 import { generateKeyPair } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
-import { chmod, writeFile } from 'node:fs/promises'
 import { promisify } from 'node:util'
 import { loadSigningKey } from '../load-signing-key.js'
 import { print, printJson } from '../output.js'
 import { integerFlag, parseFlags, required } from '../parse-flags.js'
 import { EXIT, UsageError } from '../usage-error.js'
+import { writePrivateKey } from '../write-private-key.js'
 
 export const help = `Usage: hookseal keygen --out <file> [options]
 
@@ -19,7 +19,7 @@ Options:
   --format <pem|jwk>       private key file format (default: pem)
   --kid <id>               key id, with --format jwk (default: the key's JWK thumbprint)
   --out <file>             where to write the private key (required)
-  --force                  overwrite an existing file
+  --force                  replace an existing file (a symlink is replaced, never followed)
   --json                   print the key file name and JWKS as JSON
 
 Example:
@@ -77,9 +77,7 @@ export async function run(args: string[]): Promise<number> {
           2,
         )}\n`
   try {
-    await writeFile(out, content, { mode: 0o600, flag: values.force ? 'w' : 'wx' })
-    // The mode given to writeFile only applies to a new file; an overwritten one keeps its own.
-    await chmod(out, 0o600)
+    await writePrivateKey(out, content, values.force)
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code
     throw new UsageError(
