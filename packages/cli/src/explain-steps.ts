@@ -21,7 +21,12 @@ export const STEPS = [
 
 export type Step = (typeof STEPS)[number]
 
-const STEP_OF_CODE: Partial<Record<WebhookErrorCode, Step>> = {
+/**
+ * The step each refusal fails at. Complete by its type, so a new error code does not compile until
+ * it is placed here. `null` marks a refusal a receiver makes around the verifier (reading the body,
+ * `authorize`, `validateBody`), which `verify()` never raises: no verifier step failed.
+ */
+export const STEP_OF_CODE: Readonly<Record<WebhookErrorCode, Step | null>> = {
   ERR_SIGNATURE_MISSING: 'token found',
   ERR_SIGNATURE_DUPLICATE: 'token found',
   ERR_TOKEN_TOO_LARGE: 'token found',
@@ -46,9 +51,14 @@ const STEP_OF_CODE: Partial<Record<WebhookErrorCode, Step>> = {
   ERR_URL_MISMATCH: 'method and URL',
   ERR_REPLAY: 'replay',
   ERR_REPLAY_STORE_UNAVAILABLE: 'replay',
+  ERR_WEBHOOK_FORBIDDEN: null,
+  ERR_BODY_INVALID: null,
+  ERR_BODY_INCOMPLETE: null,
+  ERR_BODY_TOO_LARGE: null,
+  ERR_RAW_BODY_UNAVAILABLE: null,
 }
 
-/** The step a refusal belongs to. */
-export function stepOf(code: WebhookErrorCode): Step {
-  return STEP_OF_CODE[code] ?? 'token found'
+/** The verifier step a refusal failed at, or undefined for one made outside the verifier. */
+export function stepOf(code: WebhookErrorCode): Step | undefined {
+  return STEP_OF_CODE[code] ?? undefined
 }

@@ -297,7 +297,10 @@ interface ExplainInput {
   from: string
 }
 
-/** Steps before the failing one passed (the verifier reached the failure); later ones are unchecked. */
+/**
+ * Steps before the failing one passed (the verifier reached the failure); later ones are unchecked.
+ * A refusal no verifier step makes leaves them all passed, and the verdict names it.
+ */
 function explain(input: ExplainInput): StepResult[] {
   const { failure, header, claims, now } = input
   const failed = failure === undefined ? undefined : stepOf(failure.code)
