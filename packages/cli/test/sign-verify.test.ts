@@ -268,6 +268,27 @@ describe('hookseal verify', () => {
     expect(method.stdout).toContain('INVALID: ERR_METHOD_MISMATCH')
   })
 
+  it('reads a Bearer token from a captured request only with --accept-bearer', async () => {
+    const captured = join(dir, 'bearer.http')
+    await writeFile(
+      captured,
+      Buffer.concat([
+        Buffer.from(
+          `POST /webhooks HTTP/1.1\r\nAuthorization: Bearer ${await signedToken()}\r\n\r\n`,
+        ),
+        await readFile(bodyFile),
+      ]),
+    )
+    const base = ['verify', '--explain', '--request', captured, '--jwks', jwksFile]
+    const refused = await runCli(base)
+    expect(refused.code).toBe(1)
+    expect(refused.stdout).toContain('note: it has an Authorization header: pass --accept-bearer')
+    expect(refused.stdout).toContain('INVALID: ERR_SIGNATURE_MISSING')
+    const accepted = await runCli([...base, '--accept-bearer'])
+    expect(accepted.stdout).toMatch(/✔ token found +exactly one signature, in the Authorization/)
+    expect(accepted.code).toBe(0)
+  })
+
   it('escapes hostile header, claims and JWKS values in --explain, --json and plain output', async () => {
     const hostileJwks = join(dir, 'hostile-jwks.json')
     const { keys } = JSON.parse(await readFile(jwksFile, 'utf8')) as { keys: object[] }
