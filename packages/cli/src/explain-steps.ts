@@ -6,6 +6,7 @@ export const STEPS = [
   'header parsed',
   'alg allowed',
   'issuer known',
+  'typ accepted',
   'key found',
   'key usable',
   'signature',
@@ -21,7 +22,12 @@ export const STEPS = [
 
 export type Step = (typeof STEPS)[number]
 
-const STEP_OF_CODE: Partial<Record<WebhookErrorCode, Step>> = {
+/**
+ * The step each refusal fails at. Complete by its type, so a new error code does not compile until
+ * it is placed here. `null` marks a refusal a receiver makes around the verifier (reading the body,
+ * `authorize`, `validateBody`), which `verify()` never raises: no verifier step failed.
+ */
+export const STEP_OF_CODE: Readonly<Record<WebhookErrorCode, Step | null>> = {
   ERR_SIGNATURE_MISSING: 'token found',
   ERR_SIGNATURE_DUPLICATE: 'token found',
   ERR_TOKEN_TOO_LARGE: 'token found',
@@ -29,9 +35,11 @@ const STEP_OF_CODE: Partial<Record<WebhookErrorCode, Step>> = {
   ERR_ALG_NOT_ALLOWED: 'alg allowed',
   ERR_CRIT_UNSUPPORTED: 'alg allowed',
   ERR_ISSUER_UNKNOWN: 'issuer known',
+  ERR_TOKEN_TYPE_MISMATCH: 'typ accepted',
   ERR_KID_MISSING: 'key found',
   ERR_KEY_NOT_FOUND: 'key found',
   ERR_JWKS_UNAVAILABLE: 'key found',
+  ERR_KEY_NOT_YET_FETCHED: 'key found',
   ERR_KEY_UNUSABLE: 'key usable',
   ERR_SIGNATURE_INVALID: 'signature',
   ERR_CLAIM_INVALID: 'claims well-formed',
@@ -44,11 +52,19 @@ const STEP_OF_CODE: Partial<Record<WebhookErrorCode, Step>> = {
   ERR_BODY_DIGEST_MISMATCH: 'body digest',
   ERR_METHOD_MISMATCH: 'method and URL',
   ERR_URL_MISMATCH: 'method and URL',
+  ERR_URL_NOT_CANONICAL: 'method and URL',
   ERR_REPLAY: 'replay',
   ERR_REPLAY_STORE_UNAVAILABLE: 'replay',
+  ERR_WEBHOOK_FORBIDDEN: null,
+  ERR_BODY_INVALID: null,
+  ERR_BODY_INCOMPLETE: null,
+  ERR_BODY_TOO_LARGE: null,
+  ERR_BODY_TIMEOUT: null,
+  ERR_RAW_BODY_UNAVAILABLE: null,
+  ERR_ROUTE_UNPROTECTED: null,
 }
 
-/** The step a refusal belongs to. */
-export function stepOf(code: WebhookErrorCode): Step {
-  return STEP_OF_CODE[code] ?? 'token found'
+/** The verifier step a refusal failed at, or undefined for one made outside the verifier. */
+export function stepOf(code: WebhookErrorCode): Step | undefined {
+  return STEP_OF_CODE[code] ?? undefined
 }

@@ -1,10 +1,10 @@
-import { pathToFileURL } from 'node:url'
 import * as jwks from './commands/jwks.js'
 import * as keygen from './commands/keygen.js'
 import * as listen from './commands/listen.js'
 import * as send from './commands/send.js'
 import * as sign from './commands/sign.js'
 import * as verify from './commands/verify.js'
+import { escapeTerminal } from './escape-terminal.js'
 import { print } from './output.js'
 import { EXIT, UsageError } from './usage-error.js'
 
@@ -28,7 +28,14 @@ Commands:
 Run "hookseal <command> --help" for a command's options and an example.
 Exit codes: 0 success, 1 verification or delivery failed, 2 bad usage or input.`
 
-/** Runs one command line and returns its exit code. */
+/**
+ * Runs one command line and returns its exit code; `bin/hookseal.js` is the only caller that
+ * exits with it.
+ *
+ * @param args the arguments after the program name, as in `process.argv.slice(2)`
+ * @example
+ * process.exitCode = await main(['keygen', '--out', 'webhook-key.pem'])
+ */
 export async function main(args: string[]): Promise<number> {
   const [name, ...rest] = args
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -37,20 +44,19 @@ export async function main(args: string[]): Promise<number> {
   }
   const command = COMMANDS[name]
   if (command === undefined) {
-    process.stderr.write(`hookseal: unknown command ${JSON.stringify(name)}\n\n${HELP}\n`)
+    process.stderr.write(
+      `hookseal: unknown command ${escapeTerminal(JSON.stringify(name))}\n\n${HELP}\n`,
+    )
     return EXIT.usage
   }
   try {
     return await command.run(rest)
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`hookseal ${name}: ${error.message}\n`)
+      // Usage errors quote flag values and remote answers (a refused destination's reason).
+      process.stderr.write(`hookseal ${name}: ${escapeTerminal(error.message)}\n`)
       return EXIT.usage
     }
     throw error
   }
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  process.exitCode = await main(process.argv.slice(2))
 }

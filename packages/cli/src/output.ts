@@ -1,4 +1,5 @@
 import { formatWithOptions } from 'node:util'
+import { escapeTerminal } from './escape-terminal.js'
 
 /** Colour only for a person at a terminal: never in pipes, files or when NO_COLOR is set. */
 const colour = process.stdout.isTTY === true && !process.env.NO_COLOR
@@ -17,8 +18,18 @@ export function print(...parts: unknown[]): void {
   process.stdout.write(`${formatWithOptions({ colors: false }, ...parts)}\n`)
 }
 
-export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+/**
+ * JSON text that is safe on a terminal and still parses to the same value: `JSON.stringify` leaves
+ * DEL, C1 and bidi controls raw inside strings, so each line is escaped (its own line breaks are
+ * the only raw controls it holds, and they are layout, kept between the lines).
+ */
+export function jsonText(value: unknown, indent: number | undefined = 2): string {
+  return JSON.stringify(value, null, indent).split('\n').map(escapeTerminal).join('\n')
+}
+
+/** Prints a value as indented JSON, or as one line with `{ compact: true }`. */
+export function printJson(value: unknown, { compact = false } = {}): void {
+  process.stdout.write(`${jsonText(value, compact ? undefined : 2)}\n`)
 }
 
 const UNITS = [

@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runCli } from './run-cli.js'
+import { HOSTILE, runCli, terminalControls } from './run-cli.js'
 
 const ISSUER = 'https://partner.test'
 
@@ -20,10 +20,14 @@ let server: Server
 let origin: string
 const received = new Map<string, Received[]>()
 
-/** Answers per path: `/flaky` 503 once then 204, `/reject` always 400. */
+/**
+ * Answers per path: `/flaky` 503 once then 204, `/reject` always 400, `/hostile` 400 and
+ * `/hostile-ok` 200 with a body full of terminal controls.
+ */
 function answer(path: string, count: number): number {
   if (path === '/flaky') return count === 1 ? 503 : 204
-  if (path === '/reject') return 400
+  if (path === '/reject' || path === '/hostile') return 400
+  if (path === '/hostile-ok') return 200
   return 404
 }
 
@@ -46,7 +50,7 @@ beforeAll(async () => {
       received.set(path, list)
       const status = answer(path, list.length)
       response.writeHead(status, { 'content-type': 'text/plain' })
-      response.end(status === 400 ? 'unknown tenant' : '')
+      response.end(path.startsWith('/hostile') ? HOSTILE : status === 400 ? 'unknown tenant' : '')
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -127,6 +131,30 @@ describe('hookseal send', () => {
       error: { code: 'ERR_RESPONSE_STATUS' },
       attempts: [{ attempt: 1, status: 400 }],
     })
+  })
+
+  it('escapes a hostile response body instead of writing its controls to the terminal', async () => {
+    const result = await runCli(sendArgs('/hostile'))
+    expect(result.code).toBe(1)
+    expect(terminalControls(result.stdout)).toEqual([])
+    expect(result.stdout).toContain(
+      '  response: \\u001b]0;pwned\\u0007\\u001b]52;c;cm0gLXJmIH4=\\u0007\\r✔ delivered: 204\\n',
+    )
+    expect(result.stdout).not.toMatch(/^✔ delivered/m)
+  })
+
+  it('prints a hostile response body in --json escaped, with its value intact', async () => {
+    const result = await runCli(sendArgs('/hostile-ok', ['--json']))
+    expect(result.code).toBe(0)
+    expect(terminalControls(result.stdout)).toEqual([])
+    expect(JSON.parse(result.stdout)).toMatchObject({ delivered: true, responseBody: HOSTILE })
+  })
+
+  it('escapes hostile flag values quoted in a usage error', async () => {
+    const result = await runCli(sendArgs('/flaky', ['--header', '\u001b]0;pwned\u0007']))
+    expect(result.code).toBe(2)
+    expect(terminalControls(result.stderr)).toEqual([])
+    expect(result.stderr).toContain('(got \\u001b]0;pwned\\u0007)')
   })
 
   it('exits 2 for bad usage', async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { importPKCS8, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runCli } from './run-cli.js'
+import { HOSTILE, runCli, terminalControls } from './run-cli.js'
 
 const ISSUER = 'https://partner.test'
 const URL_ = 'https://receiver.test/webhooks'
@@ -77,7 +77,9 @@ describe('hookseal sign', () => {
       'evt_1',
     ])
     expect(result.code).toBe(0)
-    expect(result.stdout).toMatch(/^x-signature: [\w-]+\.[\w-]+\.[\w-]+\nwebhook-id: evt_1\n$/)
+    expect(result.stdout).toMatch(
+      /^content-type: application\/json\nx-signature: [\w-]+\.[\w-]+\.[\w-]+\nwebhook-id: evt_1\n$/,
+    )
   })
 
   it('prints a curl command that sends the body file', async () => {
@@ -94,7 +96,9 @@ describe('hookseal sign', () => {
       '--curl',
     ])
     expect(result.code).toBe(0)
-    expect(result.stdout).toContain(`curl -X POST ${URL_} -H 'x-signature: `)
+    expect(result.stdout).toContain(
+      `curl --globoff -X POST ${URL_} -H 'content-type: application/json' -H 'x-signature: `,
+    )
     expect(result.stdout).toContain(`--data-binary @${bodyFile}`)
   })
 
@@ -158,13 +162,13 @@ describe('hookseal verify', () => {
 
   it('says how long ago an expired token expired', async () => {
     const now = Math.floor(Date.now() / 1000)
-    const key = await importPKCS8(await readFile(keyFile, 'utf8'), 'ES256')
+    const key = await importPKCS8(await readFile(keyFile, 'utf8'), 'RS256')
     const token = await new SignJWT({
       request_body_sha256: createHash('sha256')
         .update(await readFile(bodyFile))
         .digest('hex'),
     })
-      .setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' })
+      .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
       .setIssuer(ISSUER)
       .setAudience(URL_)
       .setIssuedAt(now - 3 * 3600 - 300)
@@ -199,19 +203,24 @@ describe('hookseal verify', () => {
     })
   })
 
-  it('verifies a captured HTTP request file', async () => {
+  async function capture(method: string, body: Buffer): Promise<string> {
     const token = await signedToken()
-    const captured = join(dir, 'request.http')
-    const body = await readFile(bodyFile)
+    const captured = join(dir, `request-${method}.http`)
     await writeFile(
       captured,
       Buffer.concat([
         Buffer.from(
-          `POST /webhooks HTTP/1.1\r\nHost: receiver.test\r\nX-Signature: ${token}\r\nContent-Type: application/json\r\n\r\n`,
+          `${method} /webhooks HTTP/1.1\r\nHost: receiver.test\r\nX-Signature: ${token}\r\n` +
+            `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
         ),
         body,
       ]),
     )
+    return captured
+  }
+
+  it('verifies a captured HTTP request file', async () => {
+    const captured = await capture('POST', await readFile(bodyFile))
     const result = await runCli([
       'verify',
       '--request',
@@ -225,6 +234,95 @@ describe('hookseal verify', () => {
     ])
     expect(result.stdout).toBe('valid\n')
     expect(result.code).toBe(0)
+  })
+
+  it('explains a captured request from its own headers, body, method and URL', async () => {
+    const captured = await capture('POST', await readFile(bodyFile))
+    const result = await runCli(['verify', '--explain', '--request', captured, '--jwks', jwksFile])
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain(`"kid": "${kid}"`)
+    expect(result.stdout).toMatch(/✔ alg allowed +RS256 is accepted/)
+    expect(result.stdout).toMatch(/✔ issuer known +iss "https:\/\/partner\.test"/)
+    expect(result.stdout).toMatch(/✔ key found +the JWKS has kid "/)
+    expect(result.stdout).toMatch(/✔ token found +exactly one signature, in the x-signature header/)
+    expect(result.stdout).toMatch(/✔ method and URL +htm "POST" and htu ".*" match POST \/webhooks/)
+    expect(result.stdout).toContain('note: method POST and URL /webhooks from its request line')
+    expect(result.stdout).not.toContain('undefined')
+    expect(result.stdout).toMatch(/VALID\n$/)
+  })
+
+  it('explains a captured request whose body or method differs from what was signed', async () => {
+    const tampered = await capture('POST', Buffer.from('{"type":"invoice.void"}'))
+    const body = await runCli(['verify', '--explain', '--request', tampered, '--jwks', jwksFile])
+    expect(body.code).toBe(1)
+    expect(body.stdout).toMatch(/✘ body digest .*\(23 bytes\)/)
+    expect(body.stdout).toContain('INVALID: ERR_BODY_DIGEST_MISMATCH')
+
+    const put = await capture('PUT', await readFile(bodyFile))
+    const method = await runCli(['verify', '--explain', '--request', put, '--jwks', jwksFile])
+    expect(method.code).toBe(1)
+    expect(method.stdout).toMatch(
+      /✘ method and URL +the token was signed for another HTTP method: .*htm "POST".* the request is PUT \/webhooks/,
+    )
+    expect(method.stdout).toContain('INVALID: ERR_METHOD_MISMATCH')
+  })
+
+  it('reads a Bearer token from a captured request only with --accept-bearer', async () => {
+    const captured = join(dir, 'bearer.http')
+    await writeFile(
+      captured,
+      Buffer.concat([
+        Buffer.from(
+          `POST /webhooks HTTP/1.1\r\nAuthorization: Bearer ${await signedToken()}\r\n\r\n`,
+        ),
+        await readFile(bodyFile),
+      ]),
+    )
+    const base = ['verify', '--explain', '--request', captured, '--jwks', jwksFile]
+    const refused = await runCli(base)
+    expect(refused.code).toBe(1)
+    expect(refused.stdout).toContain('note: it has an Authorization header: pass --accept-bearer')
+    expect(refused.stdout).toContain('INVALID: ERR_SIGNATURE_MISSING')
+    const accepted = await runCli([...base, '--accept-bearer'])
+    expect(accepted.stdout).toMatch(/✔ token found +exactly one signature, in the Authorization/)
+    expect(accepted.code).toBe(0)
+  })
+
+  it('escapes hostile header, claims and JWKS values in --explain, --json and plain output', async () => {
+    const hostileJwks = join(dir, 'hostile-jwks.json')
+    const { keys } = JSON.parse(await readFile(jwksFile, 'utf8')) as { keys: object[] }
+    await writeFile(hostileJwks, JSON.stringify({ keys: [{ ...keys[0], kid: HOSTILE }] }))
+    const key = await importPKCS8(await readFile(keyFile, 'utf8'), 'RS256')
+    const token = await new SignJWT({
+      request_body_sha256: createHash('sha256')
+        .update(await readFile(bodyFile))
+        .digest('hex'),
+    })
+      .setProtectedHeader({ alg: 'RS256', kid: HOSTILE, typ: 'JWT' })
+      .setIssuer(`${ISSUER}/${HOSTILE}`)
+      .setAudience(URL_)
+      .setIssuedAt()
+      .setExpirationTime('2 min')
+      .setJti(HOSTILE)
+      .sign(key)
+    const base = ['verify', '--token', token, '--body', bodyFile, '--jwks', hostileJwks]
+
+    const explained = await runCli([...base, '--explain'])
+    expect(explained.code).toBe(0)
+    expect(terminalControls(explained.stdout)).toEqual([])
+    expect(explained.stdout).toContain('"kid": "\\u001b]0;pwned\\u0007')
+    expect(explained.stdout).toMatch(/✔ issuer known +iss ".*\\u202egnp\.exe\\u2066x/)
+    expect(explained.stdout).not.toMatch(/^✔ delivered/m)
+
+    const json = await runCli([...base, '--json'])
+    expect(terminalControls(json.stdout)).toEqual([])
+    expect(JSON.parse(json.stdout)).toMatchObject({ valid: true, claims: { jti: HOSTILE } })
+
+    const refused = await runCli([...base, '--issuer', ISSUER])
+    expect(refused.code).toBe(1)
+    expect(refused.stdout).toMatch(/^invalid: ERR_ISSUER_UNKNOWN: /)
+    expect(terminalControls(refused.stdout)).toEqual([])
   })
 
   it('exits 2 for a missing JWKS file, a bad JWKS URL and a missing token', async () => {

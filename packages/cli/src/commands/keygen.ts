@@ -1,27 +1,29 @@
 import { generateKeyPair } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
-import { chmod, writeFile } from 'node:fs/promises'
 import { promisify } from 'node:util'
 import { loadSigningKey } from '../load-signing-key.js'
 import { print, printJson } from '../output.js'
 import { integerFlag, parseFlags, required } from '../parse-flags.js'
 import { EXIT, UsageError } from '../usage-error.js'
+import { writePrivateKey } from '../write-private-key.js'
 
 export const help = `Usage: hookseal keygen --out <file> [options]
 
 Generates a signing key, writes the private key (file mode 0600) and prints the public JWKS.
 
 Options:
-  --type <rsa|ec|ed25519>  key type (default: ec, i.e. P-256 / ES256)
+  --type <rsa|ec|ed25519>  key type (default: rsa, i.e. RS256, what receivers accept by default;
+                           ec is P-256 / ES256, ed25519 is EdDSA: receivers must add them to
+                           their algorithms)
   --bits <2048|3072|4096>  RSA modulus size (default: 3072)
   --format <pem|jwk>       private key file format (default: pem)
   --kid <id>               key id, with --format jwk (default: the key's JWK thumbprint)
   --out <file>             where to write the private key (required)
-  --force                  overwrite an existing file
+  --force                  replace an existing file (a symlink is replaced, never followed)
   --json                   print the key file name and JWKS as JSON
 
 Example:
-  hookseal keygen --type ed25519 --out webhook-key.pem > jwks.json`
+  hookseal keygen --out webhook-key.pem > jwks.json`
 
 const RSA_BITS = new Set([2048, 3072, 4096])
 const generate = promisify(generateKeyPair)
@@ -41,7 +43,8 @@ async function newKey(type: string, bits: number): Promise<KeyObject> {
 
 export async function run(args: string[]): Promise<number> {
   const { values } = parseFlags(args, {
-    type: { type: 'string', default: 'ec' },
+    // RS256 is the scheme's default: the one algorithm a receiver accepts without configuration.
+    type: { type: 'string', default: 'rsa' },
     bits: { type: 'string' },
     format: { type: 'string', default: 'pem' },
     kid: { type: 'string' },
@@ -74,9 +77,7 @@ export async function run(args: string[]): Promise<number> {
           2,
         )}\n`
   try {
-    await writeFile(out, content, { mode: 0o600, flag: values.force ? 'w' : 'wx' })
-    // The mode given to writeFile only applies to a new file; an overwritten one keeps its own.
-    await chmod(out, 0o600)
+    await writePrivateKey(out, content, values.force)
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code
     throw new UsageError(

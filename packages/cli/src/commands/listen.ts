@@ -3,8 +3,9 @@ import type { AddressInfo } from 'node:net'
 import { createVerifier, SUPPORTED_ALGORITHMS, WebhookError } from '@hookseal/core'
 import { readRawBody } from '@hookseal/core/http'
 import type { SignatureAlgorithm } from '@hookseal/core'
+import { escapeTerminal } from '../escape-terminal.js'
 import { openJwksSource } from '../jwks-source.js'
-import { green, print, red } from '../output.js'
+import { green, print, printJson, red } from '../output.js'
 import { integerFlag, parseFlags, required } from '../parse-flags.js'
 import { EXIT, UsageError } from '../usage-error.js'
 
@@ -73,6 +74,8 @@ export async function run(args: string[]): Promise<number> {
   server.on('request', async (request, response) => {
     const at = new Date().toISOString()
     const line = { at, method: request.method, url: request.url }
+    // Everything here but the time comes from whoever connected, and goes to this terminal.
+    const target = escapeTerminal(`${request.method} ${request.url}`)
     try {
       const body = await readRawBody(request, 1024 * 1024)
       const webhook = await verifier.verify({
@@ -83,13 +86,12 @@ export async function run(args: string[]): Promise<number> {
       })
       response.writeHead(204).end()
       const ok = { ...line, valid: true, kid: webhook.kid, id: webhook.id, bytes: body.length }
-      print(
-        values.json
-          ? JSON.stringify(ok)
-          : green(
-              `✔ ${at} ${request.method} ${request.url} valid kid=${webhook.kid} id=${webhook.id} (${body.length} bytes)`,
-            ),
-      )
+      if (values.json) {
+        printJson(ok, { compact: true })
+      } else {
+        const fields = `kid=${escapeTerminal(webhook.kid)} id=${escapeTerminal(webhook.id)}`
+        print(green(`✔ ${at} ${target} valid ${fields} (${body.length} bytes)`))
+      }
     } catch (cause) {
       const code = cause instanceof WebhookError ? cause.code : 'ERR_INTERNAL'
       const message = (cause as Error).message
@@ -97,11 +99,11 @@ export async function run(args: string[]): Promise<number> {
       response
         .writeHead(status, { 'content-type': 'application/json' })
         .end(JSON.stringify({ code, message }))
-      print(
-        values.json
-          ? JSON.stringify({ ...line, valid: false, code, message })
-          : red(`✘ ${at} ${request.method} ${request.url} ${code}: ${message}`),
-      )
+      if (values.json) {
+        printJson({ ...line, valid: false, code, message }, { compact: true })
+      } else {
+        print(red(`✘ ${at} ${target} ${code}: ${escapeTerminal(message)}`))
+      }
     }
   })
 

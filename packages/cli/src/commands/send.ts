@@ -5,6 +5,7 @@ import type {
   DeliveryEvent,
   DeliveryResult,
 } from '@hookseal/core/send'
+import { escapeTerminal } from '../escape-terminal.js'
 import { loadSigningKey } from '../load-signing-key.js'
 import { dim, green, print, printJson, red } from '../output.js'
 import { integerFlag, parseFlags, required } from '../parse-flags.js'
@@ -81,7 +82,9 @@ function onEventLines(event: DeliveryEvent): void {
     print(attemptLine(event.attempt))
   } else if (event.type === 'delivery-retry') {
     print(
-      dim(`  retrying in ${event.delayMs} ms (attempt ${event.attempt}): ${event.error.message}`),
+      dim(
+        `  retrying in ${event.delayMs} ms (attempt ${event.attempt}): ${escapeTerminal(event.error.message)}`,
+      ),
     )
   }
 }
@@ -145,7 +148,7 @@ export async function run(args: string[]): Promise<number> {
     throw new UsageError((cause as Error).message)
   }
 
-  if (!json) print(dim(`→ ${method} ${url}`))
+  if (!json) print(dim(`→ ${method} ${escapeTerminal(url)}`))
   let result: DeliveryResult
   try {
     result = await sender.send({
@@ -171,11 +174,12 @@ export async function run(args: string[]): Promise<number> {
       } else {
         print(
           `${red('✘ dead letter')}: ${reason} after ${plural(cause.attempts.length, 'attempt')}` +
-            ` (webhook-id ${cause.webhookId ?? '?'})`,
+            ` (webhook-id ${escapeTerminal(cause.webhookId ?? '?')})`,
         )
-        print(`  ${error.code}: ${error.message}`)
+        print(`  ${error.code}: ${escapeTerminal(error.message)}`)
+        // The receiver wrote this body: escaped, it cannot retitle the terminal or forge a line.
         const body = cause.attempts.at(-1)?.responseBody
-        if (body) print(dim(`  response: ${body.slice(0, 500)}`))
+        if (body) print(dim(`  response: ${escapeTerminal(body.slice(0, 500))}`))
       }
       return EXIT.failed
     }
@@ -201,7 +205,7 @@ export async function run(args: string[]): Promise<number> {
   } else {
     print(
       `${green('✔ delivered')}: ${result.status} after ${plural(result.attempts.length, 'attempt')}` +
-        ` in ${result.durationMs} ms (webhook-id ${result.webhookId})`,
+        ` in ${result.durationMs} ms (webhook-id ${escapeTerminal(result.webhookId)})`,
     )
   }
   return EXIT.ok

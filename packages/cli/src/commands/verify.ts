@@ -3,11 +3,13 @@ import { createVerifier, SUPPORTED_ALGORITHMS, WebhookError } from '@hookseal/co
 import type { SignatureAlgorithm, VerifiedWebhook, WebhookErrorCode } from '@hookseal/core'
 import { STEPS, stepOf } from '../explain-steps.js'
 import type { Step } from '../explain-steps.js'
+import { escapeTerminal } from '../escape-terminal.js'
 import { openJwksSource } from '../jwks-source.js'
 import {
   bold,
   dim,
   green,
+  jsonText,
   localTime,
   print,
   printJson,
@@ -18,6 +20,7 @@ import {
 } from '../output.js'
 import { integerFlag, parseFlags, required } from '../parse-flags.js'
 import { parseHttpRequest } from '../parse-http-request.js'
+import type { CapturedRequest } from '../parse-http-request.js'
 import { readInput } from '../read-input.js'
 import { EXIT, UsageError } from '../usage-error.js'
 
@@ -30,14 +33,18 @@ step as a checklist line with the reason for a failure. Exit code 0 only when th
 Options:
   --token <jwt>             the X-Signature value
   --token-file <file>       a file holding the token
-  --request <file>          a captured HTTP request (request line, headers, blank line, body)
+  --request <file>          a captured HTTP request (request line, headers, blank line, body):
+                            token, method, URL and body are all read from it
   --body <file>             the exact body bytes (default: the captured request's body, or empty)
   --jwks <url|file>         the sender's JWKS, as a URL or a file
   --issuer <iss>            the sender as the receiver configures it (default: the token's iss)
   --audience <aud>          this receiver's URL or id (default: the token's aud, not checked)
   --alg <alg>               an accepted algorithm, repeatable (default: all supported)
-  --method <method>         the request method (default: POST)
-  --url <url>               the request URL or path (default: the token's htu)
+  --method <method>         the request method (default: the captured request's, or POST)
+  --url <url>               the request URL or path (default: the captured request's target,
+                            or the token's htu)
+  --signature-header <name> the header the receiver reads the token from (default: x-signature)
+  --accept-bearer           the receiver also accepts Authorization: Bearer <token>
   --clock-tolerance <s>     leeway for time claims, in seconds (default: 30)
   --max-token-age <s>       oldest accepted iat, in seconds (default: 300)
   --body-digest-optional    accept a token without request_body_sha256
@@ -74,29 +81,63 @@ function audiencesOf(aud: unknown): string[] {
   return Array.isArray(aud) ? aud.filter((value): value is string => typeof value === 'string') : []
 }
 
-async function readTokenInput(values: {
-  token?: string | undefined
-  'token-file'?: string | undefined
-  request?: string | undefined
-}): Promise<{
-  token?: string
-  method?: string
-  url?: string
-  rawHeaders?: string[]
-  body?: Buffer
-}> {
+interface TokenInput {
+  token: string | undefined
+  /** Where the token was read from, as the explanation names it. */
+  from: string
+  request?: CapturedRequest
+}
+
+/** The values of header `name` (lowercase) in a captured request's flat header list. */
+function headerValues(rawHeaders: readonly string[], name: string): string[] {
+  const values: string[] = []
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]?.toLowerCase() === name) values.push(rawHeaders[i + 1] as string)
+  }
+  return values
+}
+
+/**
+ * The token a receiver would read from a captured request, for decoding and explaining; the
+ * verifier reads the same headers itself and refuses a missing or repeated one.
+ */
+function tokenOfRequest(
+  request: CapturedRequest,
+  file: string,
+  signatureHeader: string,
+  acceptBearer: boolean,
+): TokenInput {
+  const signature = headerValues(request.rawHeaders, signatureHeader)[0]
+  if (signature !== undefined) {
+    return { token: signature, from: `the ${signatureHeader} header of ${file}`, request }
+  }
+  const bearer = /^bearer +(\S+)$/i.exec(headerValues(request.rawHeaders, 'authorization')[0] ?? '')
+  if (bearer && acceptBearer) {
+    return { token: bearer[1], from: `the Authorization: Bearer header of ${file}`, request }
+  }
+  return { token: undefined, from: file, request }
+}
+
+async function readTokenInput(
+  values: {
+    token?: string | undefined
+    'token-file'?: string | undefined
+    request?: string | undefined
+  },
+  signatureHeader: string,
+  acceptBearer: boolean,
+): Promise<TokenInput> {
   const given = [values.token, values['token-file'], values.request].filter((v) => v !== undefined)
   if (given.length !== 1)
     throw new UsageError('give exactly one of --token, --token-file, --request')
-  if (values.token !== undefined) return { token: values.token.trim() }
+  if (values.token !== undefined) return { token: values.token.trim(), from: '--token' }
   if (values['token-file'] !== undefined) {
-    return { token: (await readInput(values['token-file'], 'token file')).toString('utf8').trim() }
+    const file = values['token-file']
+    return { token: (await readInput(file, 'token file')).toString('utf8').trim(), from: file }
   }
-  const request = parseHttpRequest(
-    await readInput(values.request as string, 'request file'),
-    values.request as string,
-  )
-  return { ...request }
+  const file = values.request as string
+  const request = parseHttpRequest(await readInput(file, 'request file'), file)
+  return tokenOfRequest(request, file, signatureHeader, acceptBearer)
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -111,6 +152,8 @@ export async function run(args: string[]): Promise<number> {
     alg: { type: 'string', multiple: true },
     method: { type: 'string' },
     url: { type: 'string' },
+    'signature-header': { type: 'string', default: 'x-signature' },
+    'accept-bearer': { type: 'boolean', default: false },
     'clock-tolerance': { type: 'string' },
     'max-token-age': { type: 'string' },
     'body-digest-optional': { type: 'boolean', default: false },
@@ -120,11 +163,16 @@ export async function run(args: string[]): Promise<number> {
   })
   if (values.help) return (print(help), EXIT.ok)
   const jwks = required(values.jwks, 'jwks')
-  const input = await readTokenInput(values)
+  const signatureHeader = values['signature-header'].toLowerCase()
+  if (!/^[!#$%&'*+.^\w`|~-]+$/.test(signatureHeader)) {
+    throw new UsageError(`--signature-header must be a header name (got ${signatureHeader})`)
+  }
+  const input = await readTokenInput(values, signatureHeader, values['accept-bearer'])
+  const { request } = input
   const body =
     values.body !== undefined
       ? await readInput(values.body, 'body file')
-      : (input.body ?? Buffer.alloc(0))
+      : (request?.body ?? Buffer.alloc(0))
   const algorithms = (values.alg ?? [...SUPPORTED_ALGORITHMS]) as SignatureAlgorithm[]
   for (const alg of algorithms) {
     if (!(SUPPORTED_ALGORITHMS as readonly string[]).includes(alg)) {
@@ -144,8 +192,9 @@ export async function run(args: string[]): Promise<number> {
   const audience = values.audience ?? audiencesOf(claims?.aud)
   if (values.audience === undefined)
     notes.push('audience taken from the token (pass --audience to check it)')
-  const method = values.method ?? input.method ?? 'POST'
-  const url = values.url ?? input.url ?? (typeof claims?.htu === 'string' ? claims.htu : '/')
+  const method = values.method ?? request?.method ?? 'POST'
+  const url = values.url ?? request?.url ?? (typeof claims?.htu === 'string' ? claims.htu : '/')
+  if (request !== undefined) notes.push(...requestNotes(request, input, values.body))
 
   const source = await openJwksSource(jwks, values['allow-insecure-http'])
   let verified: VerifiedWebhook | undefined
@@ -169,9 +218,11 @@ export async function run(args: string[]): Promise<number> {
           jwks: { timeout: 5000 },
         },
       ],
+      signatureHeader,
+      acceptBearer: values['accept-bearer'],
       allowInsecureHttp: source.insecure,
     })
-    const headers = input.rawHeaders ?? ['x-signature', input.token ?? '']
+    const headers = request?.rawHeaders ?? [signatureHeader, input.token ?? '']
     verified = await verifier.verify({ method, url, headers, body })
   } catch (cause) {
     if (!(cause instanceof WebhookError)) {
@@ -183,7 +234,18 @@ export async function run(args: string[]): Promise<number> {
   }
 
   const now = Date.now() / 1000
-  const steps = explain({ failure, verified, header, claims, body, now, kids: source.kids })
+  const steps = explain({
+    failure,
+    verified,
+    header,
+    claims,
+    body,
+    now,
+    kids: source.kids,
+    method,
+    url,
+    from: input.from,
+  })
   const valid = failure === undefined
   if (values.json) {
     printJson({ valid, ...(failure ?? {}), steps, header, claims, notes })
@@ -191,9 +253,34 @@ export async function run(args: string[]): Promise<number> {
     printExplanation(steps, header, claims, notes, now)
     print(valid ? green(bold('VALID')) : red(bold(`INVALID: ${failure?.code}`)))
   } else {
-    print(valid ? green('valid') : red(`invalid: ${failure?.code}: ${failure?.message}`))
+    print(
+      valid
+        ? green('valid')
+        : red(`invalid: ${failure?.code}: ${escapeTerminal(failure?.message ?? '')}`),
+    )
   }
   return valid ? EXIT.ok : EXIT.failed
+}
+
+/** What the explanation says about a captured request: where each input came from. */
+function requestNotes(request: CapturedRequest, input: TokenInput, bodyFile?: string): string[] {
+  const notes = [
+    input.token === undefined ? `no token found in ${input.from}` : `token read from ${input.from}`,
+    `method ${request.method} and URL ${request.url} from its request line`,
+  ]
+  if (bodyFile === undefined) {
+    notes.push(`body: the ${request.body.length} bytes after its headers`)
+    const declared = headerValues(request.rawHeaders, 'content-length')[0]
+    if (declared !== undefined && Number(declared) !== request.body.length) {
+      notes.push(`its Content-Length says ${declared} bytes: was the body saved with a change?`)
+    }
+  }
+  if (input.token === undefined && headerValues(request.rawHeaders, 'authorization').length > 0) {
+    notes.push(
+      'it has an Authorization header: pass --accept-bearer if the receiver accepts Bearer',
+    )
+  }
+  return notes
 }
 
 interface ExplainInput {
@@ -204,9 +291,16 @@ interface ExplainInput {
   body: Buffer
   now: number
   kids: string[] | undefined
+  method: string
+  url: string
+  /** Where the token came from. */
+  from: string
 }
 
-/** Steps before the failing one passed (the verifier reached the failure); later ones are unchecked. */
+/**
+ * Steps before the failing one passed (the verifier reached the failure); later ones are unchecked.
+ * A refusal no verifier step makes leaves them all passed, and the verdict names it.
+ */
 function explain(input: ExplainInput): StepResult[] {
   const { failure, header, claims, now } = input
   const failed = failure === undefined ? undefined : stepOf(failure.code)
@@ -235,13 +329,17 @@ function passReason(
 ): string {
   switch (step) {
     case 'token found':
-      return 'exactly one signature'
+      return `exactly one signature, in ${input.from}`
     case 'header parsed':
       return 'a compact JWS with a JSON header and payload'
     case 'alg allowed':
       return `${String(header?.alg)} is accepted`
     case 'issuer known':
       return `iss ${JSON.stringify(claims?.iss)} is a configured sender`
+    case 'typ accepted':
+      return header?.typ === undefined
+        ? 'no typ, and none required'
+        : `typ ${JSON.stringify(header.typ)} is accepted`
     case 'key found':
       return `the JWKS has kid ${JSON.stringify(header?.kid)}`
     case 'key usable':
@@ -263,10 +361,23 @@ function passReason(
         ? 'no request_body_sha256 in the token: the body is not bound to it'
         : 'request_body_sha256 matches the body'
     case 'method and URL':
-      return 'htm and htu match the request (when present)'
+      return requestBinding(claims, input)
     case 'replay':
       return 'first time this webhook is seen (in this run)'
   }
+}
+
+/** Which of the method and URL the token binds, and what it was compared with. */
+function requestBinding(claims: Record<string, unknown> | undefined, input: ExplainInput): string {
+  const bound = [
+    claims?.htm === undefined ? undefined : `htm ${JSON.stringify(claims.htm)}`,
+    claims?.htu === undefined ? undefined : `htu ${JSON.stringify(claims.htu)}`,
+  ].filter((part) => part !== undefined)
+  if (bound.length === 0) return 'the token binds neither method nor URL (no htm, no htu)'
+  const pathOnly = URL.canParse(input.url)
+    ? ''
+    : ' (the path only: the request names no scheme and host)'
+  return `${bound.join(' and ')} match ${input.method} ${input.url}${pathOnly}`
 }
 
 function failReason(step: Step, message: string, input: ExplainInput): string {
@@ -292,6 +403,8 @@ function failReason(step: Step, message: string, input: ExplainInput): string {
         ? `${message}: signed ${claims.request_body_sha256}, body has ${actual} (${input.body.length} bytes)`
         : message
     }
+    case 'method and URL':
+      return `${message}: the token has htm ${JSON.stringify(claims?.htm)} and htu ${JSON.stringify(claims?.htu)}, the request is ${input.method} ${input.url}`
     default:
       return message
   }
@@ -307,22 +420,23 @@ function printExplanation(
   now: number,
 ): void {
   print(bold('Header'))
-  print(header === undefined ? '  (cannot be decoded)' : indent(JSON.stringify(header, null, 2)))
+  print(header === undefined ? '  (cannot be decoded)' : indent(jsonText(header)))
   print(bold('Claims'))
   if (claims === undefined) {
     print('  (cannot be decoded)')
   } else {
-    print(indent(JSON.stringify(claims, null, 2)))
+    print(indent(jsonText(claims)))
     for (const name of ['iat', 'nbf', 'exp']) {
       if (typeof claims[name] === 'number') print(`  ${name}: ${when(claims[name], now)}`)
     }
   }
   print(bold('Checks'))
   for (const { step, status, detail } of steps) {
-    const line = `  ${MARK[status]} ${step.padEnd(19)} ${detail}`
+    // Details quote the token, the JWKS and the request: all written by the other party.
+    const line = `  ${MARK[status]} ${step.padEnd(19)} ${escapeTerminal(detail)}`
     print(status === 'skip' ? dim(line) : line)
   }
-  for (const note of notes) print(yellow(`note: ${note}`))
+  for (const note of notes) print(yellow(`note: ${escapeTerminal(note)}`))
 }
 
 function indent(text: string): string {
