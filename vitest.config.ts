@@ -12,6 +12,8 @@ export default defineConfig({
   ssr: { resolve: { conditions: serverConditions, externalConditions: serverConditions } },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    // Packs and installs the packages with npm: its own run, `pnpm test:packaging`.
+    exclude: ['test/packaging/**', '**/node_modules/**'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
   },
