@@ -6,7 +6,7 @@
  * ```ts
  * import { createSender, createSigner, loadKeySet } from '@hookseal/core/send'
  *
- * const keys = await loadKeySet({ keys: [{ pemFile: './signing-key.pem' }] })
+ * const keys = await loadKeySet({ keys: [{ file: './signing-key.pem' }] })
  * const sender = createSender({ signer: createSigner({ issuer: 'https://sender.example', keys }) })
  * await sender.send({ url: 'https://receiver.example/webhooks', body: JSON.stringify(event) })
  * ```
