@@ -1,4 +1,6 @@
 export { createVerifier } from './verify/create-verifier.js'
+export { signStandardWebhook } from './schemes/standard-webhooks/sign-standard-webhook.js'
+export { parseSignatureHeader as parseStandardWebhooksSignature } from './schemes/standard-webhooks/parse-signature-header.js'
 export { createRemoteKeySet } from './jwks/create-remote-key-set.js'
 export { createMemoryReplayStore } from './replay/create-memory-replay-store.js'
 export { createWebhookRoute } from './http/create-webhook-route.js'
@@ -41,13 +43,23 @@ export type { SenderPublicationOptions } from './http/sender-publication.js'
 export type {
   HeadersInput,
   IssuerOptions,
+  JwtSenderOptions,
+  InboundSenderOptions,
   VerifiedWebhook,
   Verifier,
+  WebhookAlgorithm,
+  WebhookScheme,
   VerifierEvent,
   VerifierOptions,
   WebhookClaims,
   WebhookRequest,
 } from './verify/types.js'
+export type { StandardWebhooksSenderOptions } from './schemes/standard-webhooks/types.js'
+export type { StandardWebhooksSignature } from './schemes/standard-webhooks/parse-signature-header.js'
+export type {
+  SignStandardWebhookOptions,
+  StandardWebhookHeaders,
+} from './schemes/standard-webhooks/sign-standard-webhook.js'
 export type { CreateSignerOptions } from './sign/create-signer.js'
 export type { SignedWebhookHeaders, Signer, SignWebhookRequest } from './sign/types.js'
 export type {

@@ -48,7 +48,7 @@ export class RetryableWebhookError extends WebhookError {
   readonly headers: { readonly 'retry-after': string }
 
   constructor(
-    code: 'ERR_JWKS_UNAVAILABLE' | 'ERR_REPLAY_STORE_UNAVAILABLE',
+    code: 'ERR_JWKS_UNAVAILABLE' | 'ERR_KEYS_UNAVAILABLE' | 'ERR_REPLAY_STORE_UNAVAILABLE',
     message: string,
     retryAfter: number,
     options?: { cause?: unknown },

@@ -6,7 +6,15 @@ import { createMemoryReplayStore } from '../replay/create-memory-replay-store.js
 import type { ReplayStore } from '../replay/replay-store.js'
 import type { ClaimRules } from './check-claims.js'
 import type { TokenSource } from './read-token.js'
-import type { IssuerOptions, VerifierEvent, VerifierOptions } from './types.js'
+import type { InboundScheme } from '../schemes/inbound-scheme.js'
+import { createStandardWebhooksScheme } from '../schemes/standard-webhooks/create-standard-webhooks-scheme.js'
+import type { StandardWebhooksSenderOptions } from '../schemes/standard-webhooks/types.js'
+import type {
+  IssuerOptions,
+  InboundSenderOptions,
+  VerifierEvent,
+  VerifierOptions,
+} from './types.js'
 
 export interface IssuerSettings extends ClaimRules {
   readonly issuer: string
@@ -22,6 +30,8 @@ export interface VerifierSettings extends TokenSource {
   readonly algorithms: ReadonlySet<string>
   readonly replayStore: ReplayStore
   readonly emit: (event: VerifierEvent) => void
+  /** The schemes other than JWT that senders are configured for; empty on the JWT-only path. */
+  readonly schemes: readonly InboundScheme[]
 }
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/i
@@ -105,7 +115,8 @@ function normalizeIssuer(
 export function normalizeVerifierOptions(options: VerifierOptions): VerifierSettings {
   if (typeof options !== 'object' || options === null) fail('options must be an object')
   const {
-    issuers,
+    issuers = [],
+    senders = [],
     signatureHeader = 'x-signature',
     acceptBearer = false,
     maxTokenLength = 8192,
@@ -113,7 +124,10 @@ export function normalizeVerifierOptions(options: VerifierOptions): VerifierSett
     allowInsecureHttp = false,
     onEvent,
   } = options
-  if (!Array.isArray(issuers) || issuers.length === 0) fail('issuers must be a non-empty array')
+  if (!Array.isArray(issuers)) fail('issuers must be an array')
+  if (!Array.isArray(senders)) fail('senders must be an array')
+  if (issuers.length + senders.length === 0) fail('configure at least one sender (or issuer)')
+  const bySchemes = groupSenders(senders)
   if (typeof signatureHeader !== 'string' || !HEADER_NAME.test(signatureHeader)) {
     fail('signatureHeader must be a header name')
   }
@@ -138,7 +152,7 @@ export function normalizeVerifierOptions(options: VerifierOptions): VerifierSett
   }
 
   const byIssuer = new Map<string, IssuerSettings>()
-  for (const issuerOptions of issuers) {
+  for (const issuerOptions of [...issuers, ...bySchemes.jwt]) {
     const settings = normalizeIssuer(issuerOptions, allowInsecureHttp, emit)
     if (byIssuer.has(settings.issuer)) fail(`issuer ${settings.issuer} is configured twice`)
     byIssuer.set(settings.issuer, settings)
@@ -152,5 +166,35 @@ export function normalizeVerifierOptions(options: VerifierOptions): VerifierSett
     maxTokenLength,
     replayStore,
     emit,
+    schemes: [
+      ...(bySchemes.standardWebhooks.length > 0
+        ? [createStandardWebhooksScheme(bySchemes.standardWebhooks, replayStore)]
+        : []),
+    ],
   }
+}
+
+/** Senders sorted by scheme; an unknown scheme is a configuration mistake. */
+function groupSenders(senders: readonly InboundSenderOptions[]): {
+  jwt: IssuerOptions[]
+  standardWebhooks: StandardWebhooksSenderOptions[]
+} {
+  const groups = {
+    jwt: [] as IssuerOptions[],
+    standardWebhooks: [] as StandardWebhooksSenderOptions[],
+  }
+  for (const sender of senders) {
+    if (typeof sender !== 'object' || sender === null) fail('each sender must be an object')
+    switch (sender.scheme) {
+      case 'jwt':
+        groups.jwt.push(sender)
+        break
+      case 'standard-webhooks':
+        groups.standardWebhooks.push(sender)
+        break
+      default:
+        fail(`unknown scheme ${JSON.stringify((sender as { scheme?: unknown }).scheme)}`)
+    }
+  }
+  return groups
 }
