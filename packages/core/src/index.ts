@@ -1,6 +1,15 @@
 export { createVerifier } from './verify/create-verifier.js'
 export { signStandardWebhook } from './schemes/standard-webhooks/sign-standard-webhook.js'
 export { parseSignatureHeader as parseStandardWebhooksSignature } from './schemes/standard-webhooks/parse-signature-header.js'
+export { signOAuth1Request } from './schemes/oauth1/sign-oauth1-request.js'
+export { parseOAuthAuthorization } from './schemes/oauth1/parse-authorization-header.js'
+export { normalizeParameters as normalizeOAuth1Parameters } from './schemes/oauth1/normalize-parameters.js'
+export {
+  baseStringUri as oauth1BaseStringUri,
+  signatureBaseString as oauth1SignatureBaseString,
+} from './schemes/oauth1/signature-base-string.js'
+export { percentEncode as oauth1PercentEncode } from './schemes/oauth1/percent-encode.js'
+export { oauth1Signature } from './schemes/oauth1/oauth1-signature.js'
 export { createRemoteKeySet } from './jwks/create-remote-key-set.js'
 export { createMemoryReplayStore } from './replay/create-memory-replay-store.js'
 export { createWebhookRoute } from './http/create-webhook-route.js'
@@ -54,6 +63,9 @@ export type {
   WebhookClaims,
   WebhookRequest,
 } from './verify/types.js'
+export type { OAuth1Consumer, OAuth1SenderOptions } from './schemes/oauth1/types.js'
+export type { SignOAuth1RequestOptions } from './schemes/oauth1/sign-oauth1-request.js'
+export type { OAuth1SignatureMethod } from './schemes/oauth1/oauth1-signature.js'
 export type { StandardWebhooksSenderOptions } from './schemes/standard-webhooks/types.js'
 export type { StandardWebhooksSignature } from './schemes/standard-webhooks/parse-signature-header.js'
 export type {

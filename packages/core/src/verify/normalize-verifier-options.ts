@@ -9,6 +9,8 @@ import type { TokenSource } from './read-token.js'
 import type { InboundScheme } from '../schemes/inbound-scheme.js'
 import { createStandardWebhooksScheme } from '../schemes/standard-webhooks/create-standard-webhooks-scheme.js'
 import type { StandardWebhooksSenderOptions } from '../schemes/standard-webhooks/types.js'
+import { createOAuth1Scheme } from '../schemes/oauth1/create-oauth1-scheme.js'
+import type { OAuth1SenderOptions } from '../schemes/oauth1/types.js'
 import type {
   IssuerOptions,
   InboundSenderOptions,
@@ -170,6 +172,9 @@ export function normalizeVerifierOptions(options: VerifierOptions): VerifierSett
       ...(bySchemes.standardWebhooks.length > 0
         ? [createStandardWebhooksScheme(bySchemes.standardWebhooks, replayStore)]
         : []),
+      ...(bySchemes.oauth1.length > 0
+        ? [createOAuth1Scheme(bySchemes.oauth1, replayStore, emit)]
+        : []),
     ],
   }
 }
@@ -178,10 +183,12 @@ export function normalizeVerifierOptions(options: VerifierOptions): VerifierSett
 function groupSenders(senders: readonly InboundSenderOptions[]): {
   jwt: IssuerOptions[]
   standardWebhooks: StandardWebhooksSenderOptions[]
+  oauth1: OAuth1SenderOptions[]
 } {
   const groups = {
     jwt: [] as IssuerOptions[],
     standardWebhooks: [] as StandardWebhooksSenderOptions[],
+    oauth1: [] as OAuth1SenderOptions[],
   }
   for (const sender of senders) {
     if (typeof sender !== 'object' || sender === null) fail('each sender must be an object')
@@ -191,6 +198,9 @@ function groupSenders(senders: readonly InboundSenderOptions[]): {
         break
       case 'standard-webhooks':
         groups.standardWebhooks.push(sender)
+        break
+      case 'oauth1':
+        groups.oauth1.push(sender)
         break
       default:
         fail(`unknown scheme ${JSON.stringify((sender as { scheme?: unknown }).scheme)}`)

@@ -2,6 +2,7 @@ import type { SignatureAlgorithm } from '../lib/algorithms.js'
 import type { KeySetEvent, RemoteKeySetOptions } from '../jwks/types.js'
 import type { ReplayStore } from '../replay/replay-store.js'
 import type { StandardWebhooksSenderOptions } from '../schemes/standard-webhooks/types.js'
+import type { OAuth1SenderOptions } from '../schemes/oauth1/types.js'
 
 /**
  * Request headers in any of the shapes servers hand out: Node's `req.headers`, a Fetch `Headers`,
@@ -117,7 +118,8 @@ export interface JwtSenderOptions extends IssuerOptions {
 }
 
 /** One sender this receiver accepts, of any scheme. */
-export type InboundSenderOptions = JwtSenderOptions | StandardWebhooksSenderOptions
+export type InboundSenderOptions =
+  JwtSenderOptions | StandardWebhooksSenderOptions | OAuth1SenderOptions
 
 /** What the verifier reports: key set events and webhooks accepted without a body digest. */
 export type VerifierEvent = (KeySetEvent | { type: 'body-digest-absent' }) & { issuer: string }

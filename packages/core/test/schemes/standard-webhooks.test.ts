@@ -5,11 +5,11 @@ import {
   createVerifier,
   parseStandardWebhooksSignature,
   signStandardWebhook,
-  WebhookError,
 } from '../../src/index.js'
 import type { StandardWebhooksSenderOptions, VerifierOptions } from '../../src/index.js'
 import { createStandardWebhooksKeys } from '../../src/testing/index.js'
 import type { StandardWebhooksKeys } from '../../src/testing/index.js'
+import { refusal } from './refusal.js'
 import { generateTestKey, jwksOf, signToken, webhookClaims } from '../helpers/test-keys.js'
 import { startJwksServer } from '../helpers/jwks-server.js'
 
@@ -47,16 +47,6 @@ function verifierOf(...senders: StandardWebhooksSenderOptions[]) {
 
 function request(headers: Record<string, string> | string[], body: Uint8Array = BODY) {
   return { method: 'POST', url: '/webhooks', headers, body }
-}
-
-async function refusal(promise: Promise<unknown>): Promise<{ code: string; status: number }> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(WebhookError)
-  const { code, status } = error as WebhookError
-  return { code, status }
 }
 
 let keys: StandardWebhooksKeys
