@@ -10,6 +10,7 @@ export {
 } from './schemes/oauth1/signature-base-string.js'
 export { percentEncode as oauth1PercentEncode } from './schemes/oauth1/percent-encode.js'
 export { oauth1Signature } from './schemes/oauth1/oauth1-signature.js'
+export { createPlaidKeySource } from './schemes/jwt/create-plaid-key-source.js'
 export { createRemoteKeySet } from './jwks/create-remote-key-set.js'
 export { createMemoryReplayStore } from './replay/create-memory-replay-store.js'
 export { createWebhookRoute } from './http/create-webhook-route.js'
@@ -66,6 +67,8 @@ export type {
 export type { OAuth1Consumer, OAuth1SenderOptions } from './schemes/oauth1/types.js'
 export type { SignOAuth1RequestOptions } from './schemes/oauth1/sign-oauth1-request.js'
 export type { OAuth1SignatureMethod } from './schemes/oauth1/oauth1-signature.js'
+export type { PlaidKeySourceOptions } from './schemes/jwt/create-plaid-key-source.js'
+export type { KeyFunction, KeyFunctionCacheOptions } from './schemes/jwt/create-key-function-set.js'
 export type { StandardWebhooksSenderOptions } from './schemes/standard-webhooks/types.js'
 export type { StandardWebhooksSignature } from './schemes/standard-webhooks/parse-signature-header.js'
 export type {

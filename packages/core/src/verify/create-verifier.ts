@@ -8,7 +8,7 @@ import { isUsable } from '../keys/verification-key.js'
 import { checkClaims } from './check-claims.js'
 import { checkBodyDigest, checkRequestTarget } from './check-request-binding.js'
 import { normalizeVerifierOptions } from './normalize-verifier-options.js'
-import type { VerifierSettings } from './normalize-verifier-options.js'
+import type { IssuerSettings, VerifierSettings } from './normalize-verifier-options.js'
 import type { DetectedCredential, InboundScheme } from '../schemes/inbound-scheme.js'
 import { findToken, readToken } from './read-token.js'
 import { rememberId } from './remember-id.js'
@@ -43,11 +43,11 @@ const MAX_KID_LENGTH = 256
 export function createVerifier(options: VerifierOptions): Verifier {
   const settings = normalizeVerifierOptions(options)
   // With JWT senders alone the request goes straight to the token check, as before schemes existed.
-  if (settings.schemes.length === 0) {
+  if (settings.schemes.length === 0 && settings.dedicated.size === 0) {
     return { verify: (request) => verifyToken(settings, request) }
   }
-  const schemes =
-    settings.issuers.size > 0 ? [jwtScheme(settings), ...settings.schemes] : settings.schemes
+  const jwt = settings.issuers.size + settings.dedicated.size > 0
+  const schemes = jwt ? [jwtScheme(settings), ...settings.schemes] : settings.schemes
   const carriers = schemes.map((scheme) => scheme.carriers).join(', or ')
   return {
     verify: async (request) => {
@@ -71,17 +71,36 @@ export function createVerifier(options: VerifierOptions): Verifier {
   }
 }
 
-/** The JWT scheme beside others: a token in the signature header, or a Bearer token when allowed. */
+/**
+ * The JWT scheme beside others, or with senders of their own headers: a token in the signature
+ * header (or a Bearer token when allowed), or in one sender's own header.
+ */
 function jwtScheme(settings: VerifierSettings): InboundScheme {
+  const shared = settings.issuers.size > 0
+  const own = [...settings.dedicated].map(([signatureHeader, issuer]) => ({
+    source: { signatureHeader, acceptBearer: false, maxTokenLength: settings.maxTokenLength },
+    issuer,
+  }))
+  const carriers = [
+    ...(shared ? [settings.signatureHeader] : []),
+    ...(shared && settings.acceptBearer ? ['Authorization: Bearer'] : []),
+    ...own.map(({ source }) => source.signatureHeader),
+  ]
   return {
     name: 'jwt',
-    carriers: settings.acceptBearer
-      ? `${settings.signatureHeader} or Authorization: Bearer`
-      : settings.signatureHeader,
+    carriers: carriers.join(', or '),
     detect(request) {
-      const token = findToken(request.headers, settings)
-      if (token === undefined) return undefined
-      return { scheme: 'jwt', verify: () => verifyToken(settings, request, token) }
+      let found: DetectedCredential | undefined
+      const add = (token: string | undefined, issuer?: IssuerSettings): void => {
+        if (token === undefined) return
+        if (found !== undefined) {
+          throw new WebhookError('ERR_SIGNATURE_AMBIGUOUS', 'the request carries two JWTs')
+        }
+        found = { scheme: 'jwt', verify: () => verifyToken(settings, request, token, issuer) }
+      }
+      if (shared) add(findToken(request.headers, settings))
+      for (const { source, issuer } of own) add(findToken(request.headers, source), issuer)
+      return found
     },
   }
 }
@@ -112,6 +131,7 @@ async function verifyToken(
   settings: VerifierSettings,
   request: WebhookRequest,
   token?: string,
+  dedicated?: IssuerSettings,
 ): Promise<VerifiedWebhook> {
   if (token === undefined) {
     checkRequest(request)
@@ -132,8 +152,9 @@ async function verifyToken(
     throw new WebhookError('ERR_KID_MISSING', 'the token header has no usable "kid"')
   }
 
-  const issuer = typeof payload.iss === 'string' ? settings.issuers.get(payload.iss) : undefined
-  if (issuer === undefined) {
+  const issuer =
+    dedicated ?? (typeof payload.iss === 'string' ? settings.issuers.get(payload.iss) : undefined)
+  if (issuer === undefined || (issuer.issuer !== null && payload.iss !== issuer.issuer)) {
     throw new WebhookError('ERR_ISSUER_UNKNOWN', 'the token comes from an issuer not configured')
   }
   if (!issuer.algorithms.has(alg)) {
@@ -154,10 +175,9 @@ async function verifyToken(
   checkRequestTarget(claims, method, url)
 
   const id = replayId(claims.jti, signingInput, body)
-  if (issuer.replay)
-    await rememberId(settings.replayStore, `${issuer.issuer}\0${id}`, acceptableUntil)
-  if (!bodyDigestVerified) settings.emit({ type: 'body-digest-absent', issuer: issuer.issuer })
+  const sender = issuer.sender
+  if (issuer.replay) await rememberId(settings.replayStore, `${sender}\0${id}`, acceptableUntil)
+  if (!bodyDigestVerified) settings.emit({ type: 'body-digest-absent', issuer: sender })
 
-  const sender = issuer.issuer
   return { scheme: 'jwt', sender, issuer: sender, kid, alg, claims, id, bodyDigestVerified }
 }

@@ -1,7 +1,8 @@
 import { isSupportedAlgorithm } from '../lib/algorithms.js'
 import type { SignatureAlgorithm } from '../lib/algorithms.js'
 import { createRemoteKeySet } from '../jwks/create-remote-key-set.js'
-import type { RemoteKeySet } from '../jwks/types.js'
+import { createKeyFunctionSet } from '../schemes/jwt/create-key-function-set.js'
+import type { KeyLookup } from '../schemes/jwt/create-key-function-set.js'
 import { createMemoryReplayStore } from '../replay/create-memory-replay-store.js'
 import type { ReplayStore } from '../replay/replay-store.js'
 import type { ClaimRules } from './check-claims.js'
@@ -19,15 +20,22 @@ import type {
 } from './types.js'
 
 export interface IssuerSettings extends ClaimRules {
-  readonly issuer: string
+  /** The name reported as `webhook.sender`: the issuer, or the `id` of an `issuer: null` sender. */
+  readonly sender: string
+  readonly issuer: string | null
+  /** The sender's own header, lowercase, when it has one. */
+  readonly signatureHeader: string | undefined
   readonly algorithms: ReadonlySet<SignatureAlgorithm>
   readonly bodyDigest: 'required' | 'optional'
   readonly replay: boolean
-  readonly keySet: RemoteKeySet
+  readonly keySet: KeyLookup
 }
 
 export interface VerifierSettings extends TokenSource {
+  /** Senders whose tokens come in the verifier's signature header, by `iss`. */
   readonly issuers: ReadonlyMap<string, IssuerSettings>
+  /** Senders with a header of their own, by that header. */
+  readonly dedicated: ReadonlyMap<string, IssuerSettings>
   /** Every algorithm some issuer accepts, to refuse the rest before looking at the payload. */
   readonly algorithms: ReadonlySet<string>
   readonly replayStore: ReplayStore
@@ -40,6 +48,12 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/i
 
 function fail(message: string): never {
   throw new TypeError(`createVerifier: ${message}`)
+}
+
+function isHeaderName(value: unknown): value is string {
+  return (
+    typeof value === 'string' && HEADER_NAME.test(value) && value.toLowerCase() !== 'authorization'
+  )
 }
 
 function isNonEmptyString(value: unknown): value is string {
@@ -67,7 +81,36 @@ function normalizeAlgorithms(issuer: string, algorithms: unknown): Set<Signature
     }
     if (!isSupportedAlgorithm(alg)) fail(`algorithm ${JSON.stringify(alg)} is not supported`)
   }
-  return new Set(algorithms as SignatureAlgorithm[])
+  const accepted = new Set(algorithms as SignatureAlgorithm[])
+  // Whoever accepts EdDSA accepts it under its RFC 9864 name too, and the other way round.
+  if (accepted.has('EdDSA') || accepted.has('Ed25519')) accepted.add('EdDSA').add('Ed25519')
+  return accepted
+}
+
+function normalizeKeySet(
+  options: IssuerOptions,
+  name: string,
+  allowInsecureHttp: boolean,
+  emit: (event: VerifierEvent) => void,
+): KeyLookup {
+  const { jwksUri, keys } = options
+  if ((jwksUri === undefined) === (keys === undefined)) {
+    fail(`${name} needs exactly one of jwksUri and keys`)
+  }
+  try {
+    if (keys !== undefined) {
+      if (typeof keys !== 'function') fail(`keys of ${name} must be a function`)
+      return createKeyFunctionSet(keys, options.keyCache)
+    }
+    return createRemoteKeySet({
+      ...options.jwks,
+      jwksUri: jwksUri as string | URL,
+      allowInsecureHttp,
+      onEvent: (event) => emit({ ...event, issuer: name }),
+    })
+  } catch (cause) {
+    fail(`keys of ${name}: ${(cause as Error).message}`)
+  }
 }
 
 function normalizeIssuer(
@@ -76,40 +119,50 @@ function normalizeIssuer(
   emit: (event: VerifierEvent) => void,
 ): IssuerSettings {
   if (typeof options !== 'object' || options === null) fail('each issuer must be an object')
-  const { issuer, audience } = options
-  if (!isNonEmptyString(issuer)) fail('issuer must be a non-empty string')
+  const { issuer, audience, id, signatureHeader } = options
+  if (issuer !== null && !isNonEmptyString(issuer)) {
+    fail('issuer must be a non-empty string, or null for a sender chosen by its header')
+  }
+  if (issuer === null && !isNonEmptyString(id)) fail('a sender with issuer: null needs an id')
+  const sender = issuer ?? (id as string)
+  if (signatureHeader !== undefined && !isHeaderName(signatureHeader)) {
+    fail(`signatureHeader of ${sender} must be a header name`)
+  }
+  if (issuer === null && signatureHeader === undefined) {
+    fail(`${sender} has issuer: null, so it needs a signatureHeader of its own`)
+  }
   const audiences = typeof audience === 'string' ? [audience] : audience
-  if (!Array.isArray(audiences) || audiences.length === 0 || !audiences.every(isNonEmptyString)) {
-    fail(`audience of ${issuer} is required: this receiver's URL or id`)
+  if (
+    audiences !== null &&
+    (!Array.isArray(audiences) || audiences.length === 0 || !audiences.every(isNonEmptyString))
+  ) {
+    fail(`audience of ${sender} is required: this receiver's URL or id (or null)`)
   }
-  const { maxTokenAge = 300, bodyDigest = 'required', replay = true } = options
-  if (maxTokenAge !== null) checkSeconds(`maxTokenAge of ${issuer}`, maxTokenAge, 300)
+  const { maxTokenAge = 300, bodyDigest = 'required', replay = true, requireExp = true } = options
+  if (maxTokenAge !== null) checkSeconds(`maxTokenAge of ${sender}`, maxTokenAge, 300)
   if (bodyDigest !== 'required' && bodyDigest !== 'optional') {
-    fail(`bodyDigest of ${issuer} must be 'required' or 'optional'`)
+    fail(`bodyDigest of ${sender} must be 'required' or 'optional'`)
   }
-  if (typeof replay !== 'boolean') fail(`replay of ${issuer} must be a boolean`)
-
-  let keySet: RemoteKeySet
-  try {
-    keySet = createRemoteKeySet({
-      ...options.jwks,
-      jwksUri: options.jwksUri,
-      allowInsecureHttp,
-      onEvent: (event) => emit({ ...event, issuer }),
-    })
-  } catch (cause) {
-    fail(`jwksUri of ${issuer}: ${(cause as Error).message}`)
+  if (typeof replay !== 'boolean') fail(`replay of ${sender} must be a boolean`)
+  if (typeof requireExp !== 'boolean') fail(`requireExp of ${sender} must be a boolean`)
+  if (!requireExp && maxTokenAge === null) {
+    fail(
+      `requireExp: false for ${sender} needs a maxTokenAge to bound how long tokens are accepted`,
+    )
   }
 
   return {
+    sender,
     issuer,
-    audiences: new Set(audiences),
-    algorithms: normalizeAlgorithms(issuer, options.algorithms),
-    clockTolerance: checkSeconds(`clockTolerance of ${issuer}`, options.clockTolerance, 30),
+    signatureHeader: signatureHeader?.toLowerCase(),
+    audiences: audiences === null ? null : new Set(audiences),
+    algorithms: normalizeAlgorithms(sender, options.algorithms),
+    clockTolerance: checkSeconds(`clockTolerance of ${sender}`, options.clockTolerance, 30),
     maxTokenAge,
+    requireExp,
     bodyDigest,
     replay,
-    keySet,
+    keySet: normalizeKeySet(options, sender, allowInsecureHttp, emit),
   }
 }
 
@@ -154,16 +207,27 @@ export function normalizeVerifierOptions(options: VerifierOptions): VerifierSett
   }
 
   const byIssuer = new Map<string, IssuerSettings>()
+  const dedicated = new Map<string, IssuerSettings>()
+  const header = signatureHeader.toLowerCase()
   for (const issuerOptions of [...issuers, ...bySchemes.jwt]) {
     const settings = normalizeIssuer(issuerOptions, allowInsecureHttp, emit)
+    const own = settings.signatureHeader
+    if (own !== undefined && own !== header) {
+      if (dedicated.has(own)) fail(`two senders share the signatureHeader ${own}`)
+      dedicated.set(own, settings)
+      continue
+    }
+    if (settings.issuer === null) fail(`${settings.sender} needs a signatureHeader of its own`)
     if (byIssuer.has(settings.issuer)) fail(`issuer ${settings.issuer} is configured twice`)
     byIssuer.set(settings.issuer, settings)
   }
+  const jwtSenders = [...byIssuer.values(), ...dedicated.values()]
 
   return {
     issuers: byIssuer,
-    algorithms: new Set([...byIssuer.values()].flatMap((issuer) => [...issuer.algorithms])),
-    signatureHeader: signatureHeader.toLowerCase(),
+    dedicated,
+    algorithms: new Set(jwtSenders.flatMap((issuer) => [...issuer.algorithms])),
+    signatureHeader: header,
     acceptBearer,
     maxTokenLength,
     replayStore,

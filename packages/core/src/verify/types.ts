@@ -3,6 +3,10 @@ import type { KeySetEvent, RemoteKeySetOptions } from '../jwks/types.js'
 import type { ReplayStore } from '../replay/replay-store.js'
 import type { StandardWebhooksSenderOptions } from '../schemes/standard-webhooks/types.js'
 import type { OAuth1SenderOptions } from '../schemes/oauth1/types.js'
+import type {
+  KeyFunction,
+  KeyFunctionCacheOptions,
+} from '../schemes/jwt/create-key-function-set.js'
 
 /**
  * Request headers in any of the shapes servers hand out: Node's `req.headers`, a Fetch `Headers`,
@@ -26,8 +30,11 @@ export interface WebhookRequest {
 
 /** Claims of a verified token: the registered ones typed, anything else the sender added kept. */
 export interface WebhookClaims {
+  /** The issuer; absent only from tokens of a sender configured with `issuer: null`. */
   iss: string
+  /** The audience; absent only from tokens of a sender configured with `audience: null`. */
   aud: string | string[]
+  /** Expiry; absent only from tokens of a sender configured with `requireExp: false`. */
   exp: number
   iat?: number
   nbf?: number
@@ -83,14 +90,40 @@ export interface VerifiedWebhook {
 
 /** Settings for one sender. Defaults are strict; the README says what each relaxation costs. */
 export interface IssuerOptions {
-  /** The `iss` value this sender puts in its tokens. */
-  issuer: string
+  /**
+   * The `iss` value this sender puts in its tokens. `null` for a sender whose tokens name no issuer
+   * (Plaid): it is then chosen by its own `signatureHeader`, and `id` names it.
+   */
+  issuer: string | null
+  /** This sender's name when `issuer` is null; reported as `webhook.sender`. */
+  id?: string
+  /**
+   * A header of this sender's own (e.g. `plaid-verification`): tokens found there are verified for
+   * this sender alone. Required when `issuer` is null.
+   */
+  signatureHeader?: string
   /** Where this sender publishes its JWKS. Always from configuration, never from a token. */
-  jwksUri: string | URL
-  /** This receiver's URL or id; the token's `aud` must contain one of them. */
-  audience: string | readonly string[]
-  /** Algorithms accepted from this sender. @default ['RS256'] */
+  jwksUri?: string | URL
+  /**
+   * Instead of `jwksUri`: finds the sender's public JWK by `kid` (e.g. `createPlaidKeySource`).
+   * Its keys get the same checks as JWKS keys and are cached within `keyCache`'s bounds.
+   */
+  keys?: KeyFunction
+  /** Bounds of the cache in front of `keys`. */
+  keyCache?: KeyFunctionCacheOptions
+  /**
+   * This receiver's URL or id; the token's `aud` must contain one of them. `null` for senders that
+   * send no `aud`: a token meant for another receiver of the same sender is then accepted here.
+   */
+  audience: string | readonly string[] | null
+  /** Algorithms accepted from this sender (`EdDSA` and `Ed25519` are one). @default ['RS256'] */
   algorithms?: readonly SignatureAlgorithm[]
+  /**
+   * `false` accepts tokens without `exp`, for senders that sign only `iat` (Plaid); needs a
+   * `maxTokenAge`, which then alone bounds how long a token is accepted.
+   * @default true
+   */
+  requireExp?: boolean
   /** Leeway for `exp`, `nbf` and `iat`, in seconds. @default 30 */
   clockTolerance?: number
   /**
