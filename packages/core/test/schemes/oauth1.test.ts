@@ -324,6 +324,12 @@ describe('OAuth 1.0a verification', () => {
     })
   })
 
+  it('refuses a signature method the sender does not accept as not allowed', async () => {
+    const sha1Only = sender(undefined, { signatureMethods: ['HMAC-SHA1'] })
+    const refused = verifierOf(sha1Only).verify(post(sign({ signatureMethod: 'HMAC-SHA256' })))
+    expect(await refusal(refused)).toEqual({ code: 'ERR_ALG_NOT_ALLOWED', status: 401 })
+  })
+
   it('answers 503 when the consumer lookup fails, so the sender retries', async () => {
     const failing = sender(() => Promise.reject(new Error('database down')))
     expect(await refusal(verifierOf(failing).verify(post(sign())))).toEqual({

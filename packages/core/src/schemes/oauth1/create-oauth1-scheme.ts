@@ -181,8 +181,10 @@ export function createOAuth1Scheme(
     if (!TIMESTAMP.test(sentAt)) throw malformed('oauth_timestamp is not a number of seconds')
     if (nonce.length > MAX_NONCE_LENGTH) throw malformed('oauth_nonce is too long')
 
+    let methodAccepted = false
     for (const sender of settings) {
       if (!sender.signatureMethods.has(method)) continue
+      methodAccepted = true
       const consumer = await lookUp(sender, consumerKey, token)
       if (consumer === undefined) continue
       if (token !== undefined && typeof consumer.tokenSecret !== 'string') {
@@ -252,7 +254,7 @@ export function createOAuth1Scheme(
         },
       }
     }
-    if (!METHODS.includes(method as OAuth1SignatureMethod)) {
+    if (!methodAccepted) {
       throw new WebhookError(
         'ERR_ALG_NOT_ALLOWED',
         `signature method ${JSON.stringify(method)} is not accepted`,
