@@ -41,6 +41,14 @@ const verifyTable = (result: VerifyResult): string =>
         align: 'right',
         value: (row) => row.ratio.toFixed(2),
       },
+      {
+        title: '× its limit',
+        align: 'right',
+        value: (row) =>
+          row.ratioToBaseline === undefined
+            ? '—'
+            : `${row.ratioToBaseline.toFixed(2)} (vs ${row.baseline})`,
+      },
       { title: 'what it does', value: (row) => row.note },
     ],
     result.rows,

@@ -1,9 +1,13 @@
 /**
  * Scenario 1: one full verification in process, against what a user would write instead and against
- * the hardware limit, a bare `crypto.verify` of the same signature.
+ * the hardware limit, a bare `crypto.verify` of the same signature. Then one row per other inbound
+ * scheme, each against its own limit (raw HMAC or Ed25519 on the same bytes) and, for Standard
+ * Webhooks v1, the official library.
  */
-import { verify } from 'node:crypto'
+import { createHmac, generateKeyPairSync, timingSafeEqual, verify } from 'node:crypto'
 import { createMemoryReplayStore, createVerifier } from '@hookseal/core'
+import { signOAuth1Request, signStandardWebhook } from '@hookseal/core/send'
+import { Webhook } from 'standardwebhooks'
 import { createRemoteJWKSet, jwtVerify } from 'jose'
 import jwt from 'jsonwebtoken'
 import type { JwtPayload } from 'jsonwebtoken'
@@ -38,6 +42,10 @@ export interface VerifyRow {
   readonly opsPerSecond: number
   /** Throughput relative to the reference: median over rounds of reference time / this time. */
   readonly ratio: number
+  /** The contender this row is measured against, for rows of schemes other than JWT. */
+  readonly baseline?: string
+  /** Throughput relative to `baseline`, paired by round as `ratio` is. */
+  readonly ratioToBaseline?: number
 }
 
 export interface VerifyResult {
@@ -175,6 +183,7 @@ export async function runVerifyScenario(log: (line: string) => void): Promise<Ve
       { name: 'jose.jwtVerify', run: joseVerify },
       { name: 'jose.jwtVerify ×8', run: joseVerify, concurrency: 8 },
       { name: 'jsonwebtoken + jwks-rsa', run: jsonwebtokenVerify },
+      ...schemeContenders(count, body),
     ]
 
     // Fill every key cache (one JWKS fetch each) before anything is timed, on a token of its own.
@@ -202,9 +211,21 @@ export async function runVerifyScenario(log: (line: string) => void): Promise<Ve
       'jose.jwtVerify ×8': 'same, 8 in flight (WebCrypto runs on the thread pool)',
       'jsonwebtoken + jwks-rsa': 'jwks-rsa cache + digest compare',
     }
+    const pairedRatio = (r: (typeof results)[number], to: string): number | undefined => {
+      const base = results.find((other) => other.name === to)
+      if (base === undefined) return undefined
+      return summarize(r.samples.map((micros, round) => (base.samples[round] as number) / micros))
+        .median
+    }
     const rows: VerifyRow[] = results.map((r) => ({
       name: r.name,
-      note: notes[r.name] ?? '',
+      note: notes[r.name] ?? SCHEME_NOTES[r.name] ?? '',
+      ...(SCHEME_BASELINES[r.name] === undefined
+        ? {}
+        : {
+            baseline: SCHEME_BASELINES[r.name],
+            ratioToBaseline: pairedRatio(r, SCHEME_BASELINES[r.name] as string),
+          }),
       medianMicros: r.microsPerOp.median,
       p25Micros: r.microsPerOp.p25,
       p75Micros: r.microsPerOp.p75,
@@ -230,4 +251,130 @@ export async function runVerifyScenario(log: (line: string) => void): Promise<Ve
   } finally {
     await jwks.close()
   }
+}
+
+const SW_V1 = 'hookseal standard-webhooks v1'
+const SW_OFFICIAL = 'standardwebhooks (official) v1'
+const RAW_HMAC_SHA256 = 'createHmac sha256 + timingSafeEqual'
+const SW_V1A = 'hookseal standard-webhooks v1a'
+const RAW_ED25519 = 'crypto.verify Ed25519'
+const OAUTH1 = 'hookseal oauth1 HMAC-SHA1'
+const RAW_HMAC_SHA1 = 'createHmac sha1 + timingSafeEqual'
+
+/** What each scheme row is a ratio to: the raw primitive on the same bytes. */
+const SCHEME_BASELINES: Record<string, string> = {
+  [SW_V1]: RAW_HMAC_SHA256,
+  [SW_OFFICIAL]: RAW_HMAC_SHA256,
+  [SW_V1A]: RAW_ED25519,
+  [OAUTH1]: RAW_HMAC_SHA1,
+}
+
+const SCHEME_NOTES: Record<string, string> = {
+  [SW_V1]: 'headers, HMAC-SHA256 over id.timestamp.body, window, replay',
+  [SW_OFFICIAL]: 'Webhook.verify, jsonParse off (no replay check)',
+  [RAW_HMAC_SHA256]: 'MAC of the signed content + compare: the v1 limit',
+  [SW_V1A]: 'headers, Ed25519 over id.timestamp.body, window, replay',
+  [RAW_ED25519]: 'signature only on the signed content: the v1a limit',
+  [OAUTH1]: 'header parse, RFC 5849 base string, HMAC-SHA1, window, nonce replay',
+  [RAW_HMAC_SHA1]: 'MAC of a prepared base string + compare: the OAuth limit',
+}
+
+/**
+ * The other inbound schemes, each on `count` requests signed ahead (one id or nonce each, so the
+ * replay check passes), with Node's raw headers as an adapter hands them over.
+ */
+function schemeContenders(count: number, body: Buffer): Contender[] {
+  const secret = `whsec_${Buffer.from('bench-secret-bench-secret-32byte').toString('base64')}`
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519')
+  const whpk = `whpk_${Buffer.from(publicKey.export({ format: 'jwk' }).x as string, 'base64url').toString('base64')}`
+  const consumer = { key: 'bench-consumer', secret: 'bench-consumer-secret' }
+  const url = 'https://receiver.example/webhooks'
+  const verifier = createVerifier({
+    senders: [
+      { scheme: 'standard-webhooks', id: 'billing', secrets: [secret], publicKeys: [whpk] },
+      {
+        scheme: 'oauth1',
+        id: 'mx',
+        origin: 'https://receiver.example',
+        consumers: (key) => (key === consumer.key ? { secret: consumer.secret } : undefined),
+      },
+    ],
+  })
+  const timestamp = Math.floor(Date.now() / 1000)
+  const v1 = Array.from({ length: count }, (_, i) =>
+    signStandardWebhook({ body, secrets: [secret], id: `msg_${i}`, timestamp }),
+  )
+  const v1a = Array.from({ length: count }, (_, i) =>
+    signStandardWebhook({ body, privateKeys: [privateKey], id: `msg_a${i}`, timestamp }),
+  )
+  const oauth = Array.from({ length: count }, (_, i) =>
+    signOAuth1Request({
+      url,
+      consumerKey: consumer.key,
+      consumerSecret: consumer.secret,
+      nonce: `nonce-${i}`,
+      timestamp,
+    }),
+  )
+  const raw = (headers: Record<string, string>): string[] => [
+    'Host',
+    'receiver.example',
+    'Content-Type',
+    'application/json',
+    ...Object.entries(headers).flat(),
+  ]
+  const v1Raw = v1.map(raw)
+  const v1aRaw = v1a.map(raw)
+  const oauthRaw = oauth.map((authorization) => raw({ Authorization: authorization }))
+  const request = (headers: string[]) => ({ method: 'POST', url: '/webhooks', headers, body })
+
+  const official = new Webhook(secret)
+  const key = Buffer.from(secret.slice('whsec_'.length), 'base64')
+  const content = (h: Record<string, string>): Buffer =>
+    Buffer.concat([Buffer.from(`${h['webhook-id']}.${h['webhook-timestamp']}.`), body])
+  const v1Signature = (h: Record<string, string>) =>
+    Buffer.from((h['webhook-signature'] as string).slice(3), 'base64')
+  const v1aSigned = v1a.map((h) => ({
+    content: content(h),
+    signature: Buffer.from((h['webhook-signature'] as string).slice(4), 'base64'),
+  }))
+  const oauthBase = `POST&${encodeURIComponent(url)}&oauth_consumer_key%3Dbench-consumer`
+  const oauthKey = `${consumer.secret}&`
+  const oauthMac = createHmac('sha1', oauthKey).update(oauthBase).digest()
+
+  return [
+    { name: SW_V1, run: (i) => verifier.verify(request(v1Raw[i] as string[])) },
+    {
+      name: SW_OFFICIAL,
+      sync: true,
+      run: (i) => official.verify(body, v1[i] as Record<string, string>, { jsonParse: false }),
+    },
+    {
+      name: RAW_HMAC_SHA256,
+      sync: true,
+      run: (i) => {
+        const h = v1[i] as Record<string, string>
+        const mac = createHmac('sha256', key).update(content(h)).digest()
+        if (!timingSafeEqual(mac, v1Signature(h))) throw new VerdictError('mac')
+      },
+    },
+    { name: SW_V1A, run: (i) => verifier.verify(request(v1aRaw[i] as string[])) },
+    {
+      name: RAW_ED25519,
+      sync: true,
+      run: (i) => {
+        const { content: signed, signature } = v1aSigned[i] as (typeof v1aSigned)[number]
+        if (!verify(null, signed, publicKey, signature)) throw new VerdictError('sig')
+      },
+    },
+    { name: OAUTH1, run: (i) => verifier.verify(request(oauthRaw[i] as string[])) },
+    {
+      name: RAW_HMAC_SHA1,
+      sync: true,
+      run: () => {
+        const mac = createHmac('sha1', oauthKey).update(oauthBase).digest()
+        if (!timingSafeEqual(mac, oauthMac)) throw new VerdictError('mac')
+      },
+    },
+  ]
 }

@@ -30,6 +30,10 @@ export type Step = (typeof STEPS)[number]
 export const STEP_OF_CODE: Readonly<Record<WebhookErrorCode, Step | null>> = {
   ERR_SIGNATURE_MISSING: 'token found',
   ERR_SIGNATURE_DUPLICATE: 'token found',
+  ERR_SIGNATURE_AMBIGUOUS: 'token found',
+  ERR_SIGNATURE_MALFORMED: 'header parsed',
+  ERR_TIMESTAMP_OUT_OF_WINDOW: 'claim iat',
+  ERR_CONSUMER_UNKNOWN: 'issuer known',
   ERR_TOKEN_TOO_LARGE: 'token found',
   ERR_TOKEN_MALFORMED: 'header parsed',
   ERR_ALG_NOT_ALLOWED: 'alg allowed',
@@ -40,6 +44,7 @@ export const STEP_OF_CODE: Readonly<Record<WebhookErrorCode, Step | null>> = {
   ERR_KEY_NOT_FOUND: 'key found',
   ERR_JWKS_UNAVAILABLE: 'key found',
   ERR_KEY_NOT_YET_FETCHED: 'key found',
+  ERR_KEYS_UNAVAILABLE: 'key found',
   ERR_KEY_UNUSABLE: 'key usable',
   ERR_SIGNATURE_INVALID: 'signature',
   ERR_CLAIM_INVALID: 'claims well-formed',

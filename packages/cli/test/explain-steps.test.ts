@@ -18,9 +18,10 @@ describe('the explanation steps', () => {
     }
   })
 
-  it('put only a missing, repeated or oversized token at "token found"', () => {
+  it('put only a missing, repeated, ambiguous or oversized token at "token found"', () => {
     const atFirstStep = CODES.filter((code) => stepOf(code) === 'token found').sort()
     expect(atFirstStep).toEqual([
+      'ERR_SIGNATURE_AMBIGUOUS',
       'ERR_SIGNATURE_DUPLICATE',
       'ERR_SIGNATURE_MISSING',
       'ERR_TOKEN_TOO_LARGE',

@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 export { createVerifier } from './verify/create-verifier.js'
+export { createPlaidKeySource } from './schemes/jwt/create-plaid-key-source.js'
 export { createRemoteKeySet } from './jwks/create-remote-key-set.js'
 export { createMemoryReplayStore } from './replay/create-memory-replay-store.js'
 export { HooksealError } from './errors/hookseal-error.js'
@@ -28,10 +29,19 @@ export type { ReplayStore } from './replay/replay-store.js'
 export type {
   HeadersInput,
   IssuerOptions,
+  JwtSenderOptions,
+  InboundSenderOptions,
   VerifiedWebhook,
   Verifier,
+  WebhookAlgorithm,
+  WebhookScheme,
   VerifierEvent,
   VerifierOptions,
   WebhookClaims,
   WebhookRequest,
 } from './verify/types.js'
+export type { OAuth1Consumer, OAuth1SenderOptions } from './schemes/oauth1/types.js'
+export type { OAuth1SignatureMethod } from './schemes/oauth1/oauth1-signature.js'
+export type { PlaidKeySourceOptions } from './schemes/jwt/create-plaid-key-source.js'
+export type { KeyFunction, KeyFunctionCacheOptions } from './schemes/jwt/create-key-function-set.js'
+export type { StandardWebhooksSenderOptions } from './schemes/standard-webhooks/types.js'

@@ -18,12 +18,13 @@ describe('entry points by audience', () => {
       'WEBHOOK_ERROR_STATUS',
       'WebhookError',
       'createMemoryReplayStore',
+      'createPlaidKeySource',
       'createRemoteKeySet',
       'createVerifier',
     ])
   })
 
-  it('gives a sender key sets, the signer, the sender and the delivery errors', () => {
+  it('gives a sender key sets, the signers, the sender and the delivery errors', () => {
     expect(Object.keys(send).sort()).toEqual([
       'DeliveryAttemptError',
       'DeliveryError',
@@ -32,6 +33,8 @@ describe('entry points by audience', () => {
       'createSigner',
       'loadKeySet',
       'prepareDelivery',
+      'signOAuth1Request',
+      'signStandardWebhook',
     ])
   })
 

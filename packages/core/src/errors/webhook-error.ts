@@ -68,7 +68,11 @@ export class RetryableWebhookError extends WebhookError {
   override readonly headers: { readonly 'retry-after': string }
 
   constructor(
-    code: 'ERR_JWKS_UNAVAILABLE' | 'ERR_KEY_NOT_YET_FETCHED' | 'ERR_REPLAY_STORE_UNAVAILABLE',
+    code:
+      | 'ERR_JWKS_UNAVAILABLE'
+      | 'ERR_KEY_NOT_YET_FETCHED'
+      | 'ERR_KEYS_UNAVAILABLE'
+      | 'ERR_REPLAY_STORE_UNAVAILABLE',
     message: string,
     retryAfter: number,
     options?: { cause?: unknown },

@@ -1,4 +1,4 @@
-import { ALGORITHM_PROFILES } from '../lib/algorithms.js'
+import { ALGORITHM_PROFILES, sameAlgorithm } from '../lib/algorithms.js'
 import type { SignatureAlgorithm } from '../lib/algorithms.js'
 import type { VerificationKey } from './verification-key.js'
 
@@ -13,7 +13,8 @@ export function keyMisfitReason(key: VerificationKey, alg: SignatureAlgorithm): 
   if (profile.crv !== undefined && key.crv !== profile.crv) {
     return `a ${key.crv} key cannot verify ${alg}`
   }
-  if (key.alg !== undefined && key.alg !== alg) return `the key is for ${key.alg}, not ${alg}`
+  if (key.alg !== undefined && !sameAlgorithm(key.alg, alg))
+    return `the key is for ${key.alg}, not ${alg}`
   if (key.use !== undefined && key.use !== 'sig') return `the key's use is "${key.use}", not "sig"`
   if (key.keyOps !== undefined && !key.keyOps.includes('verify')) {
     return 'the key\'s key_ops do not include "verify"'

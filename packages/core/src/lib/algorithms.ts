@@ -12,6 +12,7 @@ export const SUPPORTED_ALGORITHMS = [
   'ES384',
   'ES512',
   'EdDSA',
+  'Ed25519',
 ] as const
 
 export type SignatureAlgorithm = (typeof SUPPORTED_ALGORITHMS)[number]
@@ -39,6 +40,17 @@ export const ALGORITHM_PROFILES: Readonly<Record<SignatureAlgorithm, AlgorithmPr
   ES384: { kty: 'EC', hash: 'sha384', crv: 'P-384', signatureLength: 96 },
   ES512: { kty: 'EC', hash: 'sha512', crv: 'P-521', signatureLength: 132 },
   EdDSA: { kty: 'OKP', hash: null, crv: 'Ed25519', signatureLength: 64 },
+  // RFC 9864's fully specified name for what `EdDSA` means with an Ed25519 key.
+  Ed25519: { kty: 'OKP', hash: null, crv: 'Ed25519', signatureLength: 64 },
+}
+
+/** `EdDSA` on an Ed25519 key and `Ed25519` (RFC 9864) are one algorithm under two names. */
+export function sameAlgorithm(a: string, b: string): boolean {
+  return a === b || (isEd25519Name(a) && isEd25519Name(b))
+}
+
+function isEd25519Name(value: string): boolean {
+  return value === 'EdDSA' || value === 'Ed25519'
 }
 
 /** Case-sensitive on purpose: `none`, `None` and `rs256` are simply not algorithms here. */

@@ -16,11 +16,18 @@
 export { loadKeySet } from '../sign/load-key-set.js'
 export { createSigner } from '../sign/create-signer.js'
 export { createSender } from '../deliver/create-sender.js'
+export { signStandardWebhook } from '../schemes/standard-webhooks/sign-standard-webhook.js'
+export { signOAuth1Request } from '../schemes/oauth1/sign-oauth1-request.js'
 export { prepareDelivery } from '../deliver/prepare-delivery.js'
 export { HooksealError } from '../errors/hookseal-error.js'
 export { DeliveryAttemptError, DeliveryError } from '../deliver/delivery-error.js'
 
 export type { SignerOptions } from '../sign/create-signer.js'
+export type {
+  SignStandardWebhookOptions,
+  StandardWebhookHeaders,
+} from '../schemes/standard-webhooks/sign-standard-webhook.js'
+export type { SignOAuth1RequestOptions } from '../schemes/oauth1/sign-oauth1-request.js'
 export type { SignedWebhookHeaders, Signer, SignWebhookRequest } from '../sign/types.js'
 export type {
   AddSigningKeyInput,

@@ -39,7 +39,16 @@
 export { createTestKeySet } from './create-test-key-set.js'
 export { signedHeaders } from './signed-headers.js'
 export { serveJwks } from './serve-jwks.js'
+export { signOAuth1Request as oauth1Authorization } from '../schemes/oauth1/sign-oauth1-request.js'
+export { createStandardWebhooksKeys } from './create-standard-webhooks-keys.js'
+export { signStandardWebhook as standardWebhooksHeaders } from '../schemes/standard-webhooks/sign-standard-webhook.js'
 
 export type { CreateTestKeySetOptions } from './create-test-key-set.js'
 export type { SignedHeadersOptions } from './signed-headers.js'
 export type { JwksEndpoint } from './serve-jwks.js'
+export type { SignOAuth1RequestOptions } from '../schemes/oauth1/sign-oauth1-request.js'
+export type { StandardWebhooksKeys } from './create-standard-webhooks-keys.js'
+export type {
+  SignStandardWebhookOptions,
+  StandardWebhookHeaders,
+} from '../schemes/standard-webhooks/sign-standard-webhook.js'

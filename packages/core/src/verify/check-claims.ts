@@ -3,9 +3,12 @@ import type { WebhookClaims } from './types.js'
 
 /** The claim rules of one issuer, normalised. */
 export interface ClaimRules {
-  readonly audiences: ReadonlySet<string>
+  /** null when the sender sends no `aud` (configured `audience: null`). */
+  readonly audiences: ReadonlySet<string> | null
   readonly clockTolerance: number
   readonly maxTokenAge: number | null
+  /** False only with a `maxTokenAge`, which then bounds the token's life alone. */
+  readonly requireExp: boolean
 }
 
 function isNumericDate(value: unknown): value is number {
@@ -29,21 +32,25 @@ export function checkClaims(
   const { exp, nbf, iat, jti, aud } = payload
   const tolerance = rules.clockTolerance
 
-  if (!isNumericDate(exp)) throw invalid('the token has no numeric "exp" claim')
+  if (!isNumericDate(exp) && (rules.requireExp || exp !== undefined)) {
+    throw invalid('the token has no numeric "exp" claim')
+  }
+  const expiry = isNumericDate(exp) ? exp : undefined
   if (nbf !== undefined && !isNumericDate(nbf)) throw invalid('"nbf" is not a number')
   if (iat !== undefined && !isNumericDate(iat)) throw invalid('"iat" is not a number')
   if (jti !== undefined && (typeof jti !== 'string' || jti === '')) {
     throw invalid('"jti" is not a non-empty string')
   }
 
-  if (exp <= now - tolerance) throw new WebhookError('ERR_TOKEN_EXPIRED', 'the token has expired')
+  if (expiry !== undefined && expiry <= now - tolerance)
+    throw new WebhookError('ERR_TOKEN_EXPIRED', 'the token has expired')
   if (nbf !== undefined && nbf > now + tolerance) {
     throw new WebhookError('ERR_TOKEN_NOT_YET_VALID', 'the token is not valid yet ("nbf")')
   }
   if (iat !== undefined && iat > now + tolerance) {
     throw new WebhookError('ERR_TOKEN_ISSUED_IN_FUTURE', 'the token was issued in the future')
   }
-  let acceptableUntil = exp + tolerance
+  let acceptableUntil = expiry === undefined ? Infinity : expiry + tolerance
   if (rules.maxTokenAge !== null) {
     if (iat === undefined) throw invalid('the token has no "iat" claim, required for its age')
     if (now - iat - tolerance > rules.maxTokenAge) {
@@ -57,8 +64,9 @@ export function checkClaims(
 
   const audiences = typeof aud === 'string' ? [aud] : aud
   if (
-    !Array.isArray(audiences) ||
-    !audiences.some((value) => typeof value === 'string' && rules.audiences.has(value))
+    rules.audiences !== null &&
+    (!Array.isArray(audiences) ||
+      !audiences.some((value) => typeof value === 'string' && rules.audiences?.has(value)))
   ) {
     throw new WebhookError('ERR_AUDIENCE_MISMATCH', 'the token is not meant for this receiver')
   }

@@ -1,4 +1,4 @@
-import { RetryableWebhookError, WebhookError } from '../errors/webhook-error.js'
+import { WebhookError } from '../errors/webhook-error.js'
 import { isSupportedAlgorithm } from '../lib/algorithms.js'
 import { MalformedTokenError, parseCompactJws } from '../lib/parse-compact-jws.js'
 import type { CompactJws } from '../lib/parse-compact-jws.js'
@@ -9,8 +9,10 @@ import { checkClaims } from './check-claims.js'
 import { checkBodyDigest, checkRequestTarget } from './check-request-binding.js'
 import { checkTokenType } from './check-token-type.js'
 import { normalizeVerifierOptions } from './normalize-verifier-options.js'
-import type { VerifierSettings } from './normalize-verifier-options.js'
-import { readToken } from './read-token.js'
+import type { IssuerSettings, VerifierSettings } from './normalize-verifier-options.js'
+import type { DetectedCredential, InboundScheme } from '../schemes/inbound-scheme.js'
+import { findToken, readToken } from './read-token.js'
+import { rememberId } from './remember-id.js'
 import { replayId } from './replay-id.js'
 import type { VerifiedWebhook, Verifier, VerifierOptions, WebhookRequest } from './types.js'
 
@@ -42,8 +44,76 @@ const MAX_KID_LENGTH = 256
  */
 export function createVerifier(options: VerifierOptions): Verifier {
   const settings = normalizeVerifierOptions(options)
+  // With JWT senders alone the request goes straight to the token check, as before schemes existed.
+  if (settings.schemes.length === 0 && settings.dedicated.size === 0) {
+    return { verify: (request) => verifyToken(settings, request) }
+  }
+  const jwt = settings.issuers.size + settings.dedicated.size > 0
+  const schemes = jwt ? [jwtScheme(settings), ...settings.schemes] : settings.schemes
+  const carriers = schemes.map((scheme) => scheme.carriers).join(', or ')
   return {
-    verify: (request) => verifyRequest(settings, request),
+    verify: async (request) => {
+      checkRequest(request)
+      let found: DetectedCredential | undefined
+      for (const scheme of schemes) {
+        const credential = scheme.detect(request)
+        if (credential === undefined) continue
+        if (found !== undefined) {
+          throw new WebhookError(
+            'ERR_SIGNATURE_AMBIGUOUS',
+            `the request carries both ${found.scheme} and ${credential.scheme} credentials`,
+          )
+        }
+        found = credential
+      }
+      if (found === undefined)
+        throw new WebhookError('ERR_SIGNATURE_MISSING', `missing ${carriers}`)
+      return found.verify()
+    },
+  }
+}
+
+/**
+ * The JWT scheme beside others, or with senders of their own headers: a token in the signature
+ * header (or a Bearer token when allowed), or in one sender's own header.
+ */
+function jwtScheme(settings: VerifierSettings): InboundScheme {
+  const shared = settings.issuers.size > 0
+  const own = [...settings.dedicated].map(([signatureHeader, issuer]) => ({
+    source: { signatureHeader, acceptBearer: false, maxTokenLength: settings.maxTokenLength },
+    issuer,
+  }))
+  const carriers = [
+    ...(shared ? [settings.signatureHeader] : []),
+    ...(shared && settings.acceptBearer ? ['Authorization: Bearer'] : []),
+    ...own.map(({ source }) => source.signatureHeader),
+  ]
+  return {
+    name: 'jwt',
+    carriers: carriers.join(', or '),
+    detect(request) {
+      let found: DetectedCredential | undefined
+      const add = (token: string | undefined, issuer?: IssuerSettings): void => {
+        if (token === undefined) return
+        if (found !== undefined) {
+          throw new WebhookError('ERR_SIGNATURE_AMBIGUOUS', 'the request carries two JWTs')
+        }
+        found = { scheme: 'jwt', verify: () => verifyToken(settings, request, token, issuer) }
+      }
+      if (shared) add(findToken(request.headers, settings))
+      for (const { source, issuer } of own) add(findToken(request.headers, source), issuer)
+      return found
+    },
+  }
+}
+
+function checkRequest(request: WebhookRequest): void {
+  const { method, url, headers, body } = request ?? {}
+  if (!(body instanceof Uint8Array)) {
+    throw new TypeError('verify: body must be the raw request bytes (a Buffer or Uint8Array)')
+  }
+  if (typeof method !== 'string' || typeof url !== 'string' || typeof headers !== 'object') {
+    throw new TypeError('verify: method, url and headers are required')
   }
 }
 
@@ -58,19 +128,18 @@ function parseToken(token: string): CompactJws {
   }
 }
 
-async function verifyRequest(
+/** One JWT through the whole pipeline; without `token`, the request is checked and read first. */
+async function verifyToken(
   settings: VerifierSettings,
   request: WebhookRequest,
+  token?: string,
+  dedicated?: IssuerSettings,
 ): Promise<VerifiedWebhook> {
-  const { method, url, headers, body } = request ?? {}
-  if (!(body instanceof Uint8Array)) {
-    throw new TypeError('verify: body must be the raw request bytes (a Buffer or Uint8Array)')
+  if (token === undefined) {
+    checkRequest(request)
+    token = readToken(request.headers, settings)
   }
-  if (typeof method !== 'string' || typeof url !== 'string' || typeof headers !== 'object') {
-    throw new TypeError('verify: method, url and headers are required')
-  }
-
-  const token = readToken(headers, settings)
+  const { method, url, body } = request
   const { header, payload, signingInput, signature } = parseToken(token)
 
   const { alg, kid, crit } = header
@@ -85,8 +154,9 @@ async function verifyRequest(
     throw new WebhookError('ERR_KID_MISSING', 'the token header has no usable "kid"')
   }
 
-  const issuer = typeof payload.iss === 'string' ? settings.issuers.get(payload.iss) : undefined
-  if (issuer === undefined) {
+  const issuer =
+    dedicated ?? (typeof payload.iss === 'string' ? settings.issuers.get(payload.iss) : undefined)
+  if (issuer === undefined || (issuer.issuer !== null && payload.iss !== issuer.issuer)) {
     throw new WebhookError('ERR_ISSUER_UNKNOWN', 'the token comes from an issuer not configured')
   }
   if (!issuer.algorithms.has(alg)) {
@@ -112,28 +182,9 @@ async function verifyRequest(
   checkRequestTarget(claims, method, url)
 
   const id = replayId(claims.jti, signingInput, body)
-  if (issuer.replay && !(await remember(settings, `${issuer.issuer}\0${id}`, acceptableUntil))) {
-    throw new WebhookError('ERR_REPLAY', 'this webhook was already received')
-  }
-  if (!bodyDigestVerified) settings.emit({ type: 'body-digest-absent', issuer: issuer.issuer })
+  const sender = issuer.sender
+  if (issuer.replay) await rememberId(settings.replayStore, `${sender}\0${id}`, acceptableUntil)
+  if (!bodyDigestVerified) settings.emit({ type: 'body-digest-absent', issuer: sender })
 
-  return { issuer: issuer.issuer, kid, alg, claims, id, bodyDigestVerified }
-}
-
-/** A replay store that fails must not accept the webhook, nor lose it: the sender retries. */
-async function remember(
-  settings: VerifierSettings,
-  key: string,
-  acceptableUntil: number,
-): Promise<boolean> {
-  try {
-    return await settings.replayStore.remember(key, acceptableUntil * 1000)
-  } catch (cause) {
-    throw new RetryableWebhookError(
-      'ERR_REPLAY_STORE_UNAVAILABLE',
-      'replay protection is unavailable',
-      30,
-      { cause },
-    )
-  }
+  return { scheme: 'jwt', sender, issuer: sender, kid, alg, claims, id, bodyDigestVerified }
 }

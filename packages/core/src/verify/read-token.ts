@@ -31,10 +31,8 @@ function trimOptionalWhitespace(value: string): string {
  * signature header beside a bearer token, leave it unclear which one the sender meant.
  */
 export function readToken(headers: HeadersInput, source: TokenSource): string {
-  const signatures = readHeaderValues(headers, source.signatureHeader)
-  const bearers = source.acceptBearer ? readHeaderValues(headers, 'authorization') : []
-  const count = signatures.length + bearers.length
-  if (count === 0) {
+  const token = findToken(headers, source, true)
+  if (token === undefined) {
     throw new WebhookError(
       'ERR_SIGNATURE_MISSING',
       source.acceptBearer
@@ -42,6 +40,25 @@ export function readToken(headers: HeadersInput, source: TokenSource): string {
         : `missing ${source.signatureHeader} header`,
     )
   }
+  return token
+}
+
+/**
+ * As {@link readToken}, but undefined when the request carries no token. Unless `bearerOnly`, an
+ * Authorization header of another scheme (`OAuth …`) is not a token and is left to that scheme.
+ */
+export function findToken(
+  headers: HeadersInput,
+  source: TokenSource,
+  bearerOnly = false,
+): string | undefined {
+  const signatures = readHeaderValues(headers, source.signatureHeader)
+  let bearers = source.acceptBearer ? readHeaderValues(headers, 'authorization') : []
+  if (!bearerOnly && bearers.length > 0) {
+    bearers = bearers.filter((value) => BEARER_SCHEME.test(trimOptionalWhitespace(value)))
+  }
+  const count = signatures.length + bearers.length
+  if (count === 0) return undefined
   const value = trimOptionalWhitespace(signatures[0] ?? bearers[0] ?? '')
   if (count > 1 || value.includes(FOLDED)) {
     throw new WebhookError('ERR_SIGNATURE_DUPLICATE', 'more than one signature was sent')

@@ -1,0 +1,37 @@
+/** The secrets of one OAuth 1.0a consumer, as a `consumers` lookup returns them. */
+export interface OAuth1Consumer {
+  /** The consumer secret. */
+  secret: string
+  /**
+   * The token secret of the request's `oauth_token` (3-legged); leave it out when the request has
+   * no token or the token is unknown (it is then refused).
+   */
+  tokenSecret?: string
+}
+
+/** One sender that signs its requests with OAuth 1.0a (RFC 5849), HMAC-SHA1 or HMAC-SHA256. */
+export interface OAuth1SenderOptions {
+  scheme: 'oauth1'
+  /** This sender's name, reported as `webhook.sender`. */
+  id: string
+  /**
+   * Finds a consumer's secrets by `oauth_consumer_key` (and the request's `oauth_token`, if any);
+   * undefined or null for an unknown consumer. A rejection answers 503, so the sender retries.
+   */
+  consumers: (
+    consumerKey: string,
+    token: string | undefined,
+  ) => OAuth1Consumer | undefined | null | Promise<OAuth1Consumer | undefined | null>
+  /**
+   * The scheme and host senders sign for, e.g. `https://api.example.com`, when it differs from the
+   * request's own (behind a proxy) or the request URL is a path. Without it: the absolute request
+   * URL, or `https://` and the `Host` header.
+   */
+  origin?: string
+  /** Signature methods accepted. PLAINTEXT never is. @default ['HMAC-SHA1', 'HMAC-SHA256'] */
+  signatureMethods?: ReadonlyArray<'HMAC-SHA1' | 'HMAC-SHA256'>
+  /** Largest accepted difference between `oauth_timestamp` and now, either way, in seconds. @default 300 */
+  tolerance?: number
+  /** Refuse a nonce seen before from the same consumer at the same timestamp. @default true */
+  replay?: boolean
+}
