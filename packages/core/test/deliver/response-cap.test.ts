@@ -1,4 +1,5 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { waitUntil } from '@hookseal/test-support/wait-until'
 import { createSender } from '../../src/send/index.js'
 import type { SenderOptions } from '../../src/send/index.js'
 import { startReceiver } from './receiver.js'
@@ -31,14 +32,6 @@ function senderFor(options: Partial<SenderOptions> = {}) {
   })
 }
 
-async function waitFor(condition: () => boolean, ms = 2000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}
-
 describe('the response body cap', () => {
   it('succeeds on a 200 streaming 10 MiB without reading it all', async () => {
     let written = 0
@@ -69,7 +62,7 @@ describe('the response body cap', () => {
     expect(result.responseTruncated).toBe(true)
     expect(result.responseBody).toHaveLength(64 * 1024)
     expect(result.attempts[0]).toMatchObject({ status: 200, responseTruncated: true })
-    await waitFor(() => closedEarly)
+    await waitUntil(() => closedEarly)
     expect(finished).toBe(false)
     expect(written).toBeLessThan(4 * MiB)
   })

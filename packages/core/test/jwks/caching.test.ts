@@ -8,6 +8,7 @@ import { startJwksServer } from '@hookseal/test-support/jwks-server'
 import type { JwksServer } from '@hookseal/test-support/jwks-server'
 import { generateTestKey, jwksOf } from '@hookseal/test-support/test-keys'
 import type { TestKey } from '@hookseal/test-support/test-keys'
+import { waitUntil } from '@hookseal/test-support/wait-until'
 
 const SECOND = 1000
 const MINUTE = 60 * SECOND
@@ -77,14 +78,6 @@ async function unavailable(promise: Promise<unknown>): Promise<JwksUnavailableEr
   return error as JwksUnavailableError
 }
 
-async function waitFor(condition: () => boolean, ms = 2000): Promise<void> {
-  const deadline = performance.now() + ms
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}
-
 describe('Cache-Control max-age', () => {
   it('is honoured: no refetch before expiry, one refetch after it', async () => {
     server.setHeaders({ 'cache-control': 'public, max-age=120' })
@@ -150,13 +143,13 @@ describe('background refresh', () => {
     const entries = await Promise.all(Array.from({ length: 20 }, () => keySet.getKey('key-1')))
     expect(entries.every((entry) => entry.kid === 'key-1')).toBe(true)
     // Every access resolved while the refresh was still unanswered.
-    await waitFor(() => held.length === 1)
+    await waitUntil(() => held.length === 1)
     expect(server.requestCount).toBe(2)
 
     server.setHandler(undefined)
     held[0]?.writeHead(200, { 'cache-control': 'max-age=100' })
     held[0]?.end(JSON.stringify(jwksOf(key, nextKey)))
-    await waitFor(() => eventsOf('jwks-fetch').length === 2)
+    await waitUntil(() => eventsOf('jwks-fetch').length === 2)
     await expect(keySet.getKey('key-2')).resolves.toMatchObject({ kid: 'key-2' })
     expect(server.requestCount).toBe(2)
   })
@@ -173,7 +166,7 @@ describe('background refresh', () => {
       server.setBehaviour('down')
       advance(9 * MINUTE)
       await expect(keySet.getKey('key-1')).resolves.toMatchObject({ kid: 'key-1' })
-      await waitFor(() => eventsOf('jwks-fetch-failed').length === 1)
+      await waitUntil(() => eventsOf('jwks-fetch-failed').length === 1)
       await new Promise((resolve) => setTimeout(resolve, 20))
       expect(unhandled).toEqual([])
       // The failed refresh starts a backoff, and the still-fresh keys keep answering meanwhile.
