@@ -1,6 +1,9 @@
 import { vi } from 'vitest'
 import { waitUntil } from './wait-until.js'
 
+/** How long real I/O may take before a promise counts as hanging; no fake time passes meanwhile. */
+const GUARD_MS = 10_000
+
 /**
  * Fakes the timers and clocks code under test waits on or reads (`setTimeout`, `clearTimeout`,
  * `Date`, `performance`), nothing else: sockets, child processes and Redis clients keep running on
@@ -46,7 +49,7 @@ export async function settlesAfter(
   await vi.advanceTimersByTimeAsync(ms - 1)
   if (settled()) throw new Error(`${what} was over before ${ms} ms`)
   await vi.advanceTimersByTimeAsync(1)
-  await waitUntil(settled, `${what} to be over at ${ms} ms`)
+  await waitUntil(settled, `${what} to be over at ${ms} ms`, GUARD_MS)
   return outcome
 }
 
@@ -56,6 +59,6 @@ export async function settlesAfter(
  */
 export async function settlesAtOnce(promise: Promise<unknown>, what: string): Promise<unknown> {
   const { outcome, settled } = track(promise)
-  await waitUntil(settled, `${what} without waiting`)
+  await waitUntil(settled, `${what} without waiting`, GUARD_MS)
   return outcome
 }
