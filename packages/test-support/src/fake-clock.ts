@@ -62,3 +62,16 @@ export async function settlesAtOnce(promise: Promise<unknown>, what: string): Pr
   await waitUntil(settled, `${what} without waiting`, GUARD_MS)
   return outcome
 }
+
+/**
+ * Fakes `Date` only, for code that reads the time but waits on nothing: sockets and every timer,
+ * request timeouts included, keep running on real time. Undo with `vi.useRealTimers()`.
+ */
+export function useFakeDate(): void {
+  vi.useFakeTimers({ toFake: ['Date'] })
+}
+
+/** Moves the faked `Date` forward by `ms`. */
+export function advanceDate(ms: number): void {
+  vi.setSystemTime(Date.now() + ms)
+}

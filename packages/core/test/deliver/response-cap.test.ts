@@ -1,4 +1,6 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { streamResponse } from '@hookseal/test-support/endless-response'
+import type { StreamedResponse } from '@hookseal/test-support/endless-response'
 import { waitUntil } from '@hookseal/test-support/wait-until'
 import { createSender } from '../../src/send/index.js'
 import type { SenderOptions } from '../../src/send/index.js'
@@ -34,27 +36,10 @@ function senderFor(options: Partial<SenderOptions> = {}) {
 
 describe('the response body cap', () => {
   it('succeeds on a 200 streaming 10 MiB without reading it all', async () => {
-    let written = 0
-    let finished = false
-    let closedEarly = false
-    const chunk = Buffer.alloc(64 * 1024, 'x')
+    let stream: StreamedResponse | undefined
     receiver.setFallback((_request, res) => {
-      res.on('close', () => {
-        closedEarly = !res.writableFinished
-      })
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(10 * MiB) })
-      const writeMore = (): void => {
-        if (res.destroyed) return
-        if (written >= 10 * MiB) {
-          finished = true
-          res.end()
-          return
-        }
-        res.write(chunk)
-        written += chunk.length
-        setTimeout(writeMore, 1)
-      }
-      writeMore()
+      stream = streamResponse(res, { chunk: Buffer.alloc(64 * 1024, 'x'), total: 10 * MiB })
     })
 
     const result = await senderFor().send({ url: receiver.url, body: '{}' })
@@ -62,9 +47,9 @@ describe('the response body cap', () => {
     expect(result.responseTruncated).toBe(true)
     expect(result.responseBody).toHaveLength(64 * 1024)
     expect(result.attempts[0]).toMatchObject({ status: 200, responseTruncated: true })
-    await waitUntil(() => closedEarly)
-    expect(finished).toBe(false)
-    expect(written).toBeLessThan(4 * MiB)
+    await waitUntil(() => stream?.closedEarly === true, 'the receiver to see the sender hang up')
+    expect(stream?.finished).toBe(false)
+    expect(stream?.written).toBeLessThan(4 * MiB)
   })
 
   it('keeps the start of an error body up to a smaller cap', async () => {

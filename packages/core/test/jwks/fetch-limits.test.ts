@@ -5,8 +5,10 @@ import { HooksealError } from '../../src/errors/hookseal-error.js'
 import { createRemoteKeySet } from '../../src/jwks/create-remote-key-set.js'
 import { JwksFetchError } from '../../src/jwks/jwks-fetch-error.js'
 import type { KeySetEvent, RemoteKeySetOptions } from '../../src/jwks/types.js'
-import { startJwksServer } from '@hookseal/test-support/jwks-server'
+import { restartJwksServer, startJwksServer } from '@hookseal/test-support/jwks-server'
 import type { JwksServer } from '@hookseal/test-support/jwks-server'
+import { streamResponse } from '@hookseal/test-support/endless-response'
+import type { StreamedResponse } from '@hookseal/test-support/endless-response'
 import { settlesAfter, settlesAtOnce, useFakeClock } from '@hookseal/test-support/fake-clock'
 import { generateTestKey, jwksOf } from '@hookseal/test-support/test-keys'
 import type { TestKey } from '@hookseal/test-support/test-keys'
@@ -31,12 +33,7 @@ beforeEach(() => {
 
 afterEach(async () => {
   vi.useRealTimers()
-  server.setHandler(undefined)
-  server.setBehaviour('serve')
-  server.setKeys(jwksOf(key))
-  // Drops connections a test left hanging, so that none outlives it.
-  await server.close()
-  server = await startJwksServer(jwksOf(key))
+  server = await restartJwksServer(server, jwksOf(key))
 })
 
 function keySetFor(options: Partial<RemoteKeySetOptions> = {}) {
@@ -119,36 +116,17 @@ describe('the timeout', () => {
 
 describe('the response size cap', () => {
   it('aborts a 10 MiB response while reading it, long before the server is done', async () => {
-    let written = 0
-    let serverSawClose = false
-    let finished = false
-    // A valid JWKS padded with whitespace: without the cap it would parse and succeed.
-    const head = Buffer.from(JSON.stringify(jwksOf(key)))
-    const padding = Buffer.alloc(64 * 1024, ' ')
+    let stream: StreamedResponse | undefined
     server.setHandler((_req, res) => {
-      res.on('close', () => {
-        serverSawClose = !res.writableFinished
-      })
       res.writeHead(200, { 'content-type': 'application/json' })
-      res.write(head)
-      written = head.length
-      const writeMore = (): void => {
-        if (res.destroyed) return
-        if (written >= 10 * MiB) {
-          finished = true
-          res.end()
-          return
-        }
-        res.write(padding)
-        written += padding.length
-        setTimeout(writeMore, 1)
-      }
-      writeMore()
+      // A valid JWKS padded with whitespace: without the cap it would parse and succeed.
+      const head = Buffer.from(JSON.stringify(jwksOf(key)))
+      stream = streamResponse(res, { head, chunk: Buffer.alloc(64 * 1024, ' '), total: 10 * MiB })
     })
     await unavailable(keySetFor().getKey('key-1'))
-    await waitUntil(() => serverSawClose)
-    expect(finished).toBe(false)
-    expect(written).toBeLessThan(4 * MiB)
+    await waitUntil(() => stream?.closedEarly === true, 'the server to see the key set hang up')
+    expect(stream?.finished).toBe(false)
+    expect(stream?.written).toBeLessThan(4 * MiB)
     expect(failureMessages()).toEqual([`the JWKS response exceeds ${MiB} bytes`])
     expect(failureCodes()).toEqual(['ERR_JWKS_TOO_LARGE'])
   })

@@ -4,9 +4,14 @@ import { JwksUnavailableError, WebhookError } from '../../src/errors/webhook-err
 import { createRemoteKeySet } from '../../src/jwks/create-remote-key-set.js'
 import type { KeySetEvent, RemoteKeySet, RemoteKeySetOptions } from '../../src/jwks/types.js'
 import { isUsable } from '../../src/keys/verification-key.js'
-import { startJwksServer } from '@hookseal/test-support/jwks-server'
+import { restartJwksServer, startJwksServer } from '@hookseal/test-support/jwks-server'
 import type { JwksServer } from '@hookseal/test-support/jwks-server'
-import { settlesAtOnce, useFakeClock } from '@hookseal/test-support/fake-clock'
+import {
+  advanceDate,
+  settlesAtOnce,
+  useFakeClock,
+  useFakeDate,
+} from '@hookseal/test-support/fake-clock'
 import { generateTestKey, jwksOf } from '@hookseal/test-support/test-keys'
 import type { TestKey } from '@hookseal/test-support/test-keys'
 
@@ -26,21 +31,14 @@ beforeAll(async () => {
 afterAll(() => server.close())
 
 beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['Date'] })
+  useFakeDate()
   events = []
 })
 
 afterEach(async () => {
   vi.useRealTimers()
-  server.setBehaviour('serve')
-  server.setKeys(jwksOf(oldKey))
-  await server.close()
-  server = await startJwksServer(jwksOf(oldKey))
+  server = await restartJwksServer(server, jwksOf(oldKey))
 })
-
-function advance(ms: number): void {
-  vi.setSystemTime(Date.now() + ms)
-}
 
 async function primedKeySet(options: Partial<RemoteKeySetOptions> = {}): Promise<RemoteKeySet> {
   const keySet = createRemoteKeySet({
@@ -98,13 +96,13 @@ describe('unknown kids', () => {
     expect(server.requestCount).toBe(2)
     expect(codes(flood)).toEqual(new Set(['ERR_KEY_NOT_FOUND']))
 
-    advance(29 * SECOND)
+    advanceDate(29 * SECOND)
     const during = await settleAll(Array.from({ length: 200 }, () => keySet.getKey(randomUUID())))
     expect(server.requestCount).toBe(2)
     expect(codes(during)).toEqual(new Set(['ERR_KEY_NOT_FOUND']))
     expect(count('jwks-cooldown')).toBe(200)
 
-    advance(SECOND)
+    advanceDate(SECOND)
     const after = await settleAll(Array.from({ length: 200 }, () => keySet.getKey(randomUUID())))
     expect(server.requestCount).toBe(3)
     expect(codes(after)).toEqual(new Set(['ERR_KEY_NOT_FOUND']))
@@ -163,7 +161,7 @@ describe('unknown kids', () => {
     expect(server.requestCount).toBe(2)
 
     // During the backoff: refused at once with the remaining wait, no fetch; known kids still verify.
-    advance(3 * SECOND)
+    advanceDate(3 * SECOND)
     const [again] = await settleAll([keySet.getKey('key-new')])
     expect((again as JwksUnavailableError).retryAfter).toBe(2)
     expect(server.requestCount).toBe(2)
