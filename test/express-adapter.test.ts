@@ -5,15 +5,12 @@
 import { createServer } from 'node:http'
 import type { Server } from 'node:http'
 import { randomUUID } from 'node:crypto'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import type { ErrorRequestHandler, Express, Request, Response } from 'express'
 import request from 'supertest'
 import { WebhookError } from '@hookseal/core'
-import type { Verifier } from '@hookseal/core'
 import { keepRawBody, webhookVerifier } from '@hookseal/express'
 import type { WebhookVerifierOptions } from '@hookseal/express'
-import type { JwksServer } from '@hookseal/test-support/jwks-server'
-import type { TestKey } from '@hookseal/test-support/test-keys'
 import { settlesAtOnce, useFakeClock } from '@hookseal/test-support/fake-clock'
 import { expressMajors } from './harness/express.js'
 import { signWebhook, startPartner } from './support/partner.js'
@@ -21,14 +18,7 @@ import { signWebhook, startPartner } from './support/partner.js'
 // Tests that prove an answer comes at once fake the clock; none leaves it fake.
 afterEach(() => vi.useRealTimers())
 
-let key: TestKey
-let jwks: JwksServer
-let verifier: Verifier
-
-beforeAll(async () => {
-  ;({ key, jwks, verifier } = await startPartner())
-})
-
+const { key, jwks, verifier } = await startPartner()
 afterAll(() => jwks.close())
 
 function signatureFor(body: string, claims: Record<string, unknown> = {}): Promise<string> {

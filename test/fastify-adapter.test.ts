@@ -3,13 +3,10 @@
  * (encapsulation, hook order, body limits, content-type parsing, error handlers), on both majors.
  */
 import { request as httpRequest } from 'node:http'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import { WebhookError } from '@hookseal/core'
-import type { Verifier } from '@hookseal/core'
 import hooksealFastify from '@hookseal/fastify'
 import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify5'
-import type { JwksServer } from '@hookseal/test-support/jwks-server'
-import type { TestKey } from '@hookseal/test-support/test-keys'
 import { settlesAtOnce, useFakeClock } from '@hookseal/test-support/fake-clock'
 import { fastifyMajors } from './harness/fastify.js'
 import { ISSUER, signWebhook, startPartner } from './support/partner.js'
@@ -17,14 +14,7 @@ import { ISSUER, signWebhook, startPartner } from './support/partner.js'
 // Tests that prove an answer comes at once fake the clock; none leaves it fake.
 afterEach(() => vi.useRealTimers())
 
-let key: TestKey
-let jwks: JwksServer
-let verifier: Verifier
-
-beforeAll(async () => {
-  ;({ key, jwks, verifier } = await startPartner())
-})
-
+const { key, jwks, verifier } = await startPartner()
 afterAll(() => jwks.close())
 
 async function signedJson(body: string) {

@@ -2,15 +2,12 @@ import { request as httpRequest } from 'node:http'
 import { bodyParser } from '@koa/bodyparser'
 import Router from '@koa/router'
 import type Koa from 'koa'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import { createVerifier, WebhookError } from '@hookseal/core'
-import type { Verifier } from '@hookseal/core'
 import { webhookVerifier } from '@hookseal/koa'
 import type { WebhookVerifierOptions } from '@hookseal/koa'
 import { startJwksServer } from '@hookseal/test-support/jwks-server'
-import type { JwksServer } from '@hookseal/test-support/jwks-server'
 import { jwksOf } from '@hookseal/test-support/test-keys'
-import type { TestKey } from '@hookseal/test-support/test-keys'
 import { settlesAtOnce, useFakeClock } from '@hookseal/test-support/fake-clock'
 import { buildApp, koaMajors, startApp } from './harness/koa.js'
 import type { HarnessOptions, RunningApp } from './harness/types.js'
@@ -21,14 +18,7 @@ afterEach(() => vi.useRealTimers())
 
 const EVENT = JSON.stringify({ type: 'payment.settled', amount: 1250 })
 
-let key: TestKey
-let jwks: JwksServer
-let verifier: Verifier
-
-beforeAll(async () => {
-  ;({ key, jwks, verifier } = await startPartner())
-})
-
+const { key, jwks, verifier } = await startPartner()
 afterAll(() => jwks.close())
 
 async function signedHeaders(
