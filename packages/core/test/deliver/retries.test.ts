@@ -5,6 +5,7 @@ import { createSender, DeliveryAttemptError, DeliveryError } from '../../src/sen
 import type { DeadLetter, DeliveryEvent, SenderOptions } from '../../src/send/index.js'
 import { startJwksServer } from '@hookseal/test-support/jwks-server'
 import type { JwksServer } from '@hookseal/test-support/jwks-server'
+import { rejectionOf } from '@hookseal/test-support/rejection'
 import { startReceiver } from './receiver.js'
 import type { Receiver } from './receiver.js'
 import { createTestSigning, ISSUER } from './signing.js'
@@ -83,13 +84,8 @@ function senderFor(options: Partial<SenderOptions> = {}) {
   })
 }
 
-async function failure(promise: Promise<unknown>): Promise<DeliveryError> {
-  const error = await promise.then(
-    () => undefined,
-    (err: unknown) => err,
-  )
-  expect(error).toBeInstanceOf(DeliveryError)
-  return error as DeliveryError
+function failure(promise: Promise<unknown>): Promise<DeliveryError> {
+  return rejectionOf(promise, DeliveryError)
 }
 
 function eventTypes(): string[] {

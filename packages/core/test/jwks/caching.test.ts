@@ -10,6 +10,7 @@ import { generateTestKey, jwksOf } from '@hookseal/test-support/test-keys'
 import type { TestKey } from '@hookseal/test-support/test-keys'
 import { waitUntil } from '@hookseal/test-support/wait-until'
 import { advanceDate, useFakeDate } from '@hookseal/test-support/fake-clock'
+import { rejectionOf } from '@hookseal/test-support/rejection'
 
 const SECOND = 1000
 const MINUTE = 60 * SECOND
@@ -54,13 +55,8 @@ function eventsOf<T extends KeySetEvent['type']>(
   return events.filter((event): event is Extract<KeySetEvent, { type: T }> => event.type === type)
 }
 
-async function refusal(promise: Promise<unknown>): Promise<WebhookError> {
-  const error = await promise.then(
-    () => undefined,
-    (err: unknown) => err,
-  )
-  expect(error).toBeInstanceOf(WebhookError)
-  return error as WebhookError
+function refusal(promise: Promise<unknown>): Promise<WebhookError> {
+  return rejectionOf(promise, WebhookError)
 }
 
 async function unavailable(promise: Promise<unknown>): Promise<JwksUnavailableError> {

@@ -13,6 +13,7 @@ import { settlesAfter, settlesAtOnce, useFakeClock } from '@hookseal/test-suppor
 import { generateTestKey, jwksOf } from '@hookseal/test-support/test-keys'
 import type { TestKey } from '@hookseal/test-support/test-keys'
 import { waitUntil } from '@hookseal/test-support/wait-until'
+import { rejectionOf } from '@hookseal/test-support/rejection'
 
 const MiB = 1024 * 1024
 
@@ -46,12 +47,7 @@ function keySetFor(options: Partial<RemoteKeySetOptions> = {}) {
 }
 
 async function unavailable(promise: Promise<unknown>): Promise<JwksUnavailableError> {
-  const error = await promise.then(
-    () => undefined,
-    (err: unknown) => err,
-  )
-  expect(error).toBeInstanceOf(JwksUnavailableError)
-  const refusal = error as JwksUnavailableError
+  const refusal = await rejectionOf(promise, JwksUnavailableError)
   expect({ code: refusal.code, status: refusal.status }).toEqual({
     code: 'ERR_JWKS_UNAVAILABLE',
     status: 503,
