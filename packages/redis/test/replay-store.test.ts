@@ -1,20 +1,12 @@
 import { createHash } from 'node:crypto'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import type { Redis } from 'ioredis'
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import { createRedisReplayStore, ReplayStoreUnavailableError } from '../src/index.js'
 import type { RedisReplayStoreEvent, RedisReplayStoreOptions } from '../src/index.js'
 import { startTestRedis } from '@hookseal/test-support/redis-server'
-import type { TestRedis } from '@hookseal/test-support/redis-server'
 import { settlesAfter, useFakeClock } from '@hookseal/test-support/fake-clock'
 
-let redis: TestRedis
-let client: Redis
-
-beforeAll(async () => {
-  redis = await startTestRedis()
-  client = redis.client()
-})
-
+const redis = await startTestRedis()
+const client = redis.client()
 afterAll(() => redis.stop())
 
 afterEach(() => vi.useRealTimers())
