@@ -14,9 +14,10 @@ import { createHash, generateKeyPairSync, sign } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import { runInNewContext } from 'node:vm'
 import { setFlagsFromString } from 'node:v8'
-import { createMemoryReplayStore, createVerifier, WebhookError } from '@hookseal/core'
+import { createMemoryReplayStore, createVerifier } from '@hookseal/core'
 import type { VerifierEvent } from '@hookseal/core'
 import { startJwksServer } from '@hookseal/test-support/jwks-server'
+import { verdictOf } from '@hookseal/test-support/verdict'
 
 const { values } = parseArgs({
   options: {
@@ -113,18 +114,8 @@ function token(jti: string, options: { kid?: string; iss?: string } = {}): strin
 }
 
 async function verify(signature: string): Promise<string> {
-  try {
-    await verifier.verify({
-      method: 'POST',
-      url: '/webhooks',
-      headers: { 'x-signature': signature },
-      body: BODY,
-    })
-    return 'accepted'
-  } catch (error) {
-    if (error instanceof WebhookError) return error.code
-    throw error
-  }
+  const verdict = await verdictOf(verifier, signature, BODY)
+  return verdict.accepted ? 'accepted' : verdict.error.code
 }
 
 const outcomes = new Map<string, number>()

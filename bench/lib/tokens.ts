@@ -2,6 +2,7 @@ import { randomUUID, sign } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
+import { AUDIENCE, ISSUER, sha256Hex } from './fixtures.js'
 import type { BenchAlgorithm, SigningKey } from './fixtures.js'
 
 /** What every token of a run claims, apart from its `jti` and `iat`. */
@@ -17,6 +18,23 @@ export interface TokenTemplate {
   readonly bodyDigest: string
   /** Seconds from `iat` to `exp`. */
   readonly lifetime: number
+}
+
+/**
+ * The template of a webhook token for `body` signed with `key`: hookseal's issuer and audience, a
+ * POST to the audience URL, the body's digest, and a five-minute lifetime.
+ */
+export function webhookTemplate(key: SigningKey, body: Uint8Array): TokenTemplate {
+  return {
+    alg: key.alg,
+    kid: key.kid,
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    method: 'POST',
+    url: AUDIENCE,
+    bodyDigest: sha256Hex(body),
+    lifetime: 300,
+  }
 }
 
 const encode = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url')

@@ -6,16 +6,9 @@
 import { fork } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import autocannon from 'autocannon'
-import {
-  AUDIENCE,
-  ISSUER,
-  WEBHOOK_PATH,
-  generateSigningKey,
-  sha256Hex,
-  webhookBody,
-} from '../lib/fixtures.js'
+import { WEBHOOK_PATH, generateSigningKey, webhookBody } from '../lib/fixtures.js'
 import { summarize } from '../lib/stats.js'
-import { signTokenPool } from '../lib/tokens.js'
+import { signTokenPool, webhookTemplate } from '../lib/tokens.js'
 import { HTTP_CONTENDERS } from './http-servers.js'
 import type { HttpContender, ServerMessage } from './http-servers.js'
 
@@ -137,20 +130,7 @@ export async function runHttpScenario(log: (line: string) => void): Promise<Http
   const key = generateSigningKey('RS256', 'bench-http')
   const body = webhookBody()
   log(`signing ${POOL_SIZE} RS256 tokens (one jti each)…`)
-  const pool = await signTokenPool(
-    key,
-    {
-      alg: 'RS256',
-      kid: key.kid,
-      issuer: ISSUER,
-      audience: AUDIENCE,
-      method: 'POST',
-      url: AUDIENCE,
-      bodyDigest: sha256Hex(body),
-      lifetime: 300,
-    },
-    POOL_SIZE,
-  )
+  const pool = await signTokenPool(key, webhookTemplate(key, body), POOL_SIZE)
   const { child, ports } = await startServers(key.jwk)
   child.removeAllListeners('exit')
   try {

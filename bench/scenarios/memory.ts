@@ -5,15 +5,8 @@
  * streams them to it in batches, so no more than a few batches exist at any time.
  */
 import { fork } from 'node:child_process'
-import {
-  AUDIENCE,
-  ISSUER,
-  generateSigningKey,
-  sha256Hex,
-  serveBenchJwks,
-  webhookBody,
-} from '../lib/fixtures.js'
-import { startTokenSigner } from '../lib/tokens.js'
+import { generateSigningKey, serveBenchJwks, webhookBody } from '../lib/fixtures.js'
+import { startTokenSigner, webhookTemplate } from '../lib/tokens.js'
 import type { FromMemoryChild, MemoryChildReport, ToMemoryChild } from './memory-child.js'
 
 const TOTAL = Number(process.env.BENCH_MEMORY_VERIFICATIONS ?? 1_000_000)
@@ -31,16 +24,7 @@ export interface MemoryResult extends MemoryChildReport {
 export async function runMemoryScenario(log: (line: string) => void): Promise<MemoryResult> {
   const key = generateSigningKey('ES256', 'bench-memory')
   const body = webhookBody()
-  const signer = startTokenSigner(key, {
-    alg: 'ES256',
-    kid: key.kid,
-    issuer: ISSUER,
-    audience: AUDIENCE,
-    method: 'POST',
-    url: AUDIENCE,
-    bodyDigest: sha256Hex(body),
-    lifetime: 300,
-  })
+  const signer = startTokenSigner(key, webhookTemplate(key, body))
   const jwks = await serveBenchJwks([key.jwk])
   const child = fork(
     new URL('./memory-child.ts', import.meta.url),

@@ -12,13 +12,11 @@ import {
   ISSUER,
   WEBHOOK_PATH,
   generateSigningKey,
-  sha256Hex,
   serveBenchJwks,
   webhookBody,
 } from '../lib/fixtures.js'
 import type { JwksServer, SigningKey } from '../lib/fixtures.js'
-import { signTokenPool } from '../lib/tokens.js'
-import type { TokenTemplate } from '../lib/tokens.js'
+import { signTokenPool, webhookTemplate } from '../lib/tokens.js'
 
 const CONCURRENT = 10_000
 /** Each JWKS response is held back this long, standing in for the trip to a real endpoint. */
@@ -48,19 +46,6 @@ interface Contender {
   readonly name: string
   /** Builds the verifier for a JWKS URL; its first use fetches the keys. */
   readonly create: (jwksUri: string) => Verify
-}
-
-function template(key: SigningKey, body: Buffer): TokenTemplate {
-  return {
-    alg: 'RS256',
-    kid: key.kid,
-    issuer: ISSUER,
-    audience: AUDIENCE,
-    method: 'POST',
-    url: AUDIENCE,
-    bodyDigest: sha256Hex(body),
-    lifetime: 300,
-  }
 }
 
 function errorName(error: unknown): string {
@@ -115,8 +100,8 @@ export async function runStampedeScenario(log: (line: string) => void): Promise<
   const oldKey = generateSigningKey('RS256', 'before-rotation')
   const newKey = generateSigningKey('RS256', 'after-rotation')
   log(`signing ${CONCURRENT} RS256 tokens with the new key…`)
-  const tokens = await signTokenPool(newKey, template(newKey, body), CONCURRENT)
-  const [warmToken] = await signTokenPool(oldKey, template(oldKey, body), 1)
+  const tokens = await signTokenPool(newKey, webhookTemplate(newKey, body), CONCURRENT)
+  const [warmToken] = await signTokenPool(oldKey, webhookTemplate(oldKey, body), 1)
 
   const contenders: Contender[] = [
     {

@@ -24,8 +24,7 @@ import {
 import { compareInterleaved, inputsNeeded } from '../lib/measure.js'
 import { summarize } from '../lib/stats.js'
 import type { Contender } from '../lib/measure.js'
-import { signTokenPool } from '../lib/tokens.js'
-import type { TokenTemplate } from '../lib/tokens.js'
+import { signTokenPool, webhookTemplate } from '../lib/tokens.js'
 
 export const REFERENCE = 'crypto.verify'
 export const HOOKSEAL = 'hookseal'
@@ -70,17 +69,7 @@ class VerdictError extends Error {}
 export async function runVerifyScenario(log: (line: string) => void): Promise<VerifyResult> {
   const key = generateSigningKey('RS256', 'bench-2025')
   const body = webhookBody()
-  const bodyDigest = sha256Hex(body)
-  const template: TokenTemplate = {
-    alg: 'RS256',
-    kid: key.kid,
-    issuer: ISSUER,
-    audience: AUDIENCE,
-    method: 'POST',
-    url: AUDIENCE,
-    bodyDigest,
-    lifetime: 300,
-  }
+  const template = webhookTemplate(key, body)
   const options = { rounds: ROUNDS, warmUpRounds: WARM_UP_ROUNDS, batch: BATCH }
   const count = inputsNeeded(options)
   log(`signing ${count} RS256 tokens (one jti each)…`)

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import { createDeliveryWorker, createQueuedSender } from '../src/index.js'
 import { startTestRedis } from '@hookseal/test-support/redis-server'
 import type { TestRedis } from '@hookseal/test-support/redis-server'
-import { createQueueTestSigner, LOOPBACK, startQueueReceiver, waitUntil } from './queue-fixtures.js'
+import { waitUntil } from '@hookseal/test-support/wait-until'
+import { createQueueTestSigner, LOOPBACK, startQueueReceiver } from './queue-fixtures.js'
 import type { QueueReceiver } from './queue-fixtures.js'
 
 const CHILD = fileURLToPath(new URL('./queue-worker-child.ts', import.meta.url))
@@ -54,7 +55,7 @@ it('loses no delivery when a worker process is SIGKILLed mid-batch', async () =>
 
   const child = await startChild()
   child.removeAllListeners('exit')
-  await waitUntil(() => receiver.requests.length >= 15, 15_000, 'the first deliveries')
+  await waitUntil(() => receiver.requests.length >= 15, 'the first deliveries', 15_000)
   const exited = new Promise((resolve) => child.once('exit', (_code, signal) => resolve(signal)))
   child.kill('SIGKILL')
   expect(await exited).toBe('SIGKILL')
@@ -75,7 +76,7 @@ it('loses no delivery when a worker process is SIGKILLed mid-batch', async () =>
     stalledInterval: 500,
   })
   try {
-    await waitUntil(() => receiver.ids().size === EVENTS, 15_000, 'every event')
+    await waitUntil(() => receiver.ids().size === EVENTS, 'every event', 15_000)
     await expect
       .poll(() => inspect.getJobCounts('wait', 'active', 'delayed', 'failed'), { timeout: 5000 })
       .toEqual({ wait: 0, active: 0, delayed: 0, failed: 0 })

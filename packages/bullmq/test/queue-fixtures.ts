@@ -77,12 +77,3 @@ export const LOOPBACK = {
   allowInsecureHttp: true,
   allowPrivateAddresses: ['127.0.0.1'],
 } as const
-
-/** Polls until `check` holds, or fails after `ms`. */
-export async function waitUntil(check: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { importPKCS8, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { waitUntil } from '@hookseal/test-support/wait-until'
 import { BIN_ARGS, HOSTILE, runCli, terminalControls } from './run-cli.js'
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
@@ -60,9 +61,7 @@ afterAll(async () => {
 })
 
 async function waitForOutput(pattern: RegExp): Promise<void> {
-  for (let i = 0; i < 50 && !pattern.test(output); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
+  await waitUntil(() => pattern.test(output), `output matching ${pattern}`, 5000).catch(() => {})
   expect(output).toMatch(pattern)
 }
 

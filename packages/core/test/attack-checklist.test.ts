@@ -12,11 +12,12 @@ import {
 } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createVerifier, WebhookError } from '../src/index.js'
 import type { IssuerOptions, Verifier, VerifierOptions } from '../src/index.js'
 import { startJwksServer } from '@hookseal/test-support/jwks-server'
 import type { JwksServer } from '@hookseal/test-support/jwks-server'
+import { settlesAtOnce, useFakeClock } from '@hookseal/test-support/fake-clock'
 import { generateTestKey, segment, sha256Hex } from '@hookseal/test-support/test-keys'
 import type { TestKey } from '@hookseal/test-support/test-keys'
 import { readVectorFile } from '@hookseal/test-support/vectors'
@@ -191,6 +192,11 @@ async function outcomes(tokens: Record<string, string>): Promise<Record<string, 
 function sameOutcome(names: string[], code: string): Record<string, string> {
   return Object.fromEntries(names.map((name) => [name, code]))
 }
+
+afterEach(() => {
+  vi.useRealTimers()
+  vi.restoreAllMocks()
+})
 
 beforeAll(async () => {
   keys.rs = generateTestKey('RS256', 'rs-1')
@@ -469,13 +475,18 @@ const TESTED: Record<string, () => void> = {
       const verifier = makeVerifier()
       expect(await outcome(verifier, token(keys.rs))).toBe('accepted')
       const before = server.requestCount
-      const started = performance.now()
       const result: Array<[string, string]> = []
-      for (const [kid, signed] of forged) result.push([kid, await outcome(verifier, signed)])
+      // On a clock that stands still, nothing may wait on a timer: each refusal comes at once.
+      useFakeClock(Date.now())
+      await settlesAtOnce(
+        (async () => {
+          for (const [kid, signed] of forged) result.push([kid, await outcome(verifier, signed)])
+        })(),
+        'the lookups',
+      )
       expect(Object.fromEntries(result)).toEqual(sameOutcome(injections, 'ERR_KEY_NOT_FOUND'))
       // One refetch for the first unknown kid; the cooldown answers the rest without a request.
       expect(server.requestCount - before).toBe(1)
-      expect(performance.now() - started).toBeLessThan(2000)
     })
 
     it('refuses an empty, oversized or non-string kid before any lookup', async () => {
@@ -531,7 +542,9 @@ const TESTED: Record<string, () => void> = {
     it('refuses an RSA key under 2048 bits, with a genuine signature', async () => {
       const weak = generateTestKey('RS256', 'weak-1', 1024)
       server.setKeys({ keys: [weak.jwk] })
-      expect(await outcome(makeVerifier(), token(weak))).toBe('ERR_KEY_UNUSABLE')
+      const { code, message } = await refusal(makeVerifier(), token(weak))
+      expect(code).toBe('ERR_KEY_UNUSABLE')
+      expect(message).toContain('1024 bits')
     })
 
     it('refuses an RSA key with e = 1, under which the padded digest is its own signature', async () => {
@@ -1118,12 +1131,15 @@ const TESTED: Record<string, () => void> = {
       const big = token(keys.rs, { claims: claims({ padding: 'x'.repeat(8000) }) })
       expect(big.length).toBeGreaterThan(8192)
       const huge = `${'A'.repeat(16 * 1024 * 1024)}.e30.AAAA`
-      const started = performance.now()
-      expect(await outcomes({ big, huge })).toEqual({
+      const verifier = makeVerifier()
+      expect(await outcome(verifier, token(keys.es))).toBe('accepted')
+      // Not one segment of either is decoded: the length alone refuses them.
+      const parse = vi.spyOn(JSON, 'parse')
+      expect({ big: await outcome(verifier, big), huge: await outcome(verifier, huge) }).toEqual({
         big: 'ERR_TOKEN_TOO_LARGE',
         huge: 'ERR_TOKEN_TOO_LARGE',
       })
-      expect(performance.now() - started).toBeLessThan(1000)
+      expect(parse).not.toHaveBeenCalled()
       const small = makeVerifier({}, { maxTokenLength: 600 })
       expect(await outcome(small, token(keys.es))).toBe('accepted')
       expect(await outcome(small, token(keys.rs))).toBe('ERR_TOKEN_TOO_LARGE')
@@ -1131,13 +1147,12 @@ const TESTED: Record<string, () => void> = {
 
     it('trims optional whitespace in linear time: a long run of inner spaces is no work', async () => {
       // Before the trim became a scan, this header took minutes (the pattern [ \t]+$ backtracked).
+      // A trim that backtracks again would run for minutes and fail this test by its timeout.
       const value = `x${' '.repeat(1024 * 1024)}x`
-      const started = performance.now()
       expect(await outcome(makeVerifier(), value)).toBe('ERR_TOKEN_TOO_LARGE')
       expect(await outcome(makeVerifier({}, { maxTokenLength: 2 * 1024 * 1024 }), value)).toBe(
         'ERR_TOKEN_MALFORMED',
       )
-      expect(performance.now() - started).toBeLessThan(1000)
     })
 
     it('refuses any segment count but three, however many dots, without splitting on all of them', async () => {
@@ -1483,9 +1498,11 @@ describe('items that do not apply to a JWKS-based verifier', () => {
       'AAAA',
       'AAAA',
     ].join('.')
-    const started = performance.now()
-    expect(await outcome(makeVerifier(), jwe)).toBe('ERR_TOKEN_MALFORMED')
-    expect(performance.now() - started).toBeLessThan(500)
+    // Refused on its shape: not even its header is parsed, so 2^31 PBKDF2 rounds are never begun.
+    const verifier = makeVerifier()
+    const parse = vi.spyOn(JSON, 'parse')
+    expect(await outcome(verifier, jwe)).toBe('ERR_TOKEN_MALFORMED')
+    expect(parse).not.toHaveBeenCalled()
   })
 
   it('hmac-compare: Standard Webhooks HMAC headers are not a credential hookseal reads', async () => {

@@ -17,6 +17,7 @@ import {
   webhookClaims,
 } from '@hookseal/test-support/test-keys'
 import type { TestKey } from '@hookseal/test-support/test-keys'
+import { advanceDate, useFakeDate } from '@hookseal/test-support/fake-clock'
 
 /**
  * The verifier against a real JWKS endpoint on loopback that is switched between behaviours while a
@@ -256,10 +257,6 @@ beforeAll(async () => {
 
 afterAll(() => elsewhere.close())
 
-function advance(ms: number): void {
-  vi.setSystemTime(Date.now() + ms)
-}
-
 function tokenOf(key: TestKey): string {
   return signCompact(key, {}, webhookClaims(ISSUER, AUDIENCE, BODY))
 }
@@ -270,7 +267,7 @@ describe.each(FAULTS)('a JWKS endpoint that $name', (fault) => {
   let verifier: Verifier
 
   beforeEach(async () => {
-    vi.useFakeTimers({ toFake: ['Date'] })
+    useFakeDate()
     events = []
     endpoint = await startEndpoint(fault.tls === true ? trusted : undefined)
     endpoint.setKeys(jwksOf(current, next))
@@ -346,9 +343,9 @@ describe.each(FAULTS)('a JWKS endpoint that $name', (fault) => {
       expect(await answer(next)).toBe('accepted')
     }
     await fault.heal(endpoint)
-    advance(MAX_BACKOFF + SECOND)
+    advanceDate(MAX_BACKOFF + SECOND)
     // A kid published twice is present in the cached set, so only the set's expiry refetches it.
-    if (fault.outcome.kind === 'keys') advance(FRESHNESS)
+    if (fault.outcome.kind === 'keys') advanceDate(FRESHNESS)
     expect(await answer()).toBe('accepted')
     expect(takeEvents()).toContain('jwks-fetch')
   })
@@ -360,12 +357,12 @@ describe.each(FAULTS)('a JWKS endpoint that $name', (fault) => {
 
     // Within the set's freshness the endpoint is not asked at all.
     const requests = endpoint.requestCount
-    advance(FRESHNESS / 2)
+    advanceDate(FRESHNESS / 2)
     expect(await answer()).toBe('accepted')
     expect(endpoint.requestCount).toBe(requests)
     expect(takeEvents()).toEqual([])
 
-    advance(FRESHNESS / 2 + SECOND)
+    advanceDate(FRESHNESS / 2 + SECOND)
     if (fault.outcome.kind === 'keys') {
       // The fetch succeeds: the set the sender now publishes is the one that counts.
       expect(await answer()).toBe(`401 ${fault.outcome.code}`)
@@ -376,21 +373,21 @@ describe.each(FAULTS)('a JWKS endpoint that $name', (fault) => {
       expect(await answer()).toBe('accepted')
       expect(takeEvents()).toEqual([failed(message), 'jwks-stale'])
       // Later in the stale window, after the backoff: another attempt fails, stale keys still serve.
-      advance(STALE_WINDOW - 2 * MINUTE)
+      advanceDate(STALE_WINDOW - 2 * MINUTE)
       expect(await answer()).toBe('accepted')
       expect(takeEvents()).toEqual([failed(message), 'jwks-stale'])
       // A kid the stale set does not hold cannot be proven absent: 503, not 401.
-      advance(MAX_BACKOFF + SECOND)
+      advanceDate(MAX_BACKOFF + SECOND)
       expect(await answer(generateTestKey('ES256', 'rotated'))).toMatch(/^503 ERR_JWKS_UNAVAILABLE/)
       // Past the stale window nothing usable is left.
-      advance(2 * MINUTE)
+      advanceDate(2 * MINUTE)
       expect(await answer()).toMatch(/^503 ERR_JWKS_UNAVAILABLE retry-after \d+$/)
     }
 
     await fault.heal(endpoint)
-    advance(MAX_BACKOFF + SECOND)
+    advanceDate(MAX_BACKOFF + SECOND)
     // A kid published twice is present in the cached set, so only the set's expiry refetches it.
-    if (fault.outcome.kind === 'keys') advance(FRESHNESS)
+    if (fault.outcome.kind === 'keys') advanceDate(FRESHNESS)
     expect(await answer()).toBe('accepted')
     expect(takeEvents()).toContain('jwks-fetch')
   })

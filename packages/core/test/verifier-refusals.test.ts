@@ -1,7 +1,3 @@
-import { createHmac } from 'node:crypto'
-import { createServer } from 'node:http'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createVerifier, WebhookError } from '../src/index.js'
 import type { IssuerOptions, Verifier, VerifierOptions, WebhookRequest } from '../src/index.js'
@@ -12,11 +8,11 @@ import {
   jwksOf,
   segment,
   sha256Hex,
-  signCompact,
   signToken,
   webhookClaims,
 } from '@hookseal/test-support/test-keys'
 import type { TestKey } from '@hookseal/test-support/test-keys'
+import { rejectionOf } from '@hookseal/test-support/rejection'
 
 const ISSUER = 'https://partner.example'
 const AUDIENCE = 'https://receiver.example/webhooks'
@@ -24,7 +20,6 @@ const BODY = '{"event":"payment.settled","amount":1200}'
 
 let jwks: JwksServer
 let key: TestKey
-let otherKey: TestKey
 let verifier: Verifier
 
 function issuerOptions(overrides: Partial<IssuerOptions> = {}): IssuerOptions {
@@ -51,13 +46,8 @@ async function validToken(claims: Record<string, unknown> = {}, header = {}): Pr
   return signToken({ key, claims: { ...webhookClaims(ISSUER, AUDIENCE, BODY), ...claims }, header })
 }
 
-async function refusal(promise: Promise<unknown>): Promise<WebhookError> {
-  const error = await promise.then(
-    () => undefined,
-    (err: unknown) => err,
-  )
-  expect(error).toBeInstanceOf(WebhookError)
-  return error as WebhookError
+function refusal(promise: Promise<unknown>): Promise<WebhookError> {
+  return rejectionOf(promise, WebhookError)
 }
 
 async function expectRefused(
@@ -73,7 +63,6 @@ async function expectRefused(
 
 beforeAll(async () => {
   key = generateTestKey('RS256', 'key-1')
-  otherKey = generateTestKey('RS256', 'key-1')
   jwks = await startJwksServer(jwksOf(key))
 })
 
@@ -118,10 +107,6 @@ describe('the signature header', () => {
     await expectRefused(verifier.verify(request(`${token}, ${token}`)), 'ERR_SIGNATURE_DUPLICATE')
   })
 
-  it('refuses a token over the size cap before decoding it', async () => {
-    await expectRefused(verifier.verify(request('a'.repeat(8193))), 'ERR_TOKEN_TOO_LARGE')
-  })
-
   it('reads Authorization: Bearer only when configured', async () => {
     const token = await validToken()
     const bearer = { ...request(undefined), headers: { authorization: `Bearer ${token}` } }
@@ -148,98 +133,13 @@ describe('strict compact JWS parsing', () => {
   const payload = segment({ iss: ISSUER })
 
   it.each([
-    ['two segments', `${header}.${payload}`],
-    ['an empty signature', `${header}.${payload}.`],
-    ['five segments (JWE)', `${header}.${payload}.a.b.c`],
     ['an empty header', `.${payload}.c2ln`],
-    ['JSON serialization', JSON.stringify({ payload, signatures: [] })],
     ['a header that is not JSON', `${segment('not json')}.${payload}.c2ln`],
     ['a header that is a JSON array', `${segment('["RS256"]')}.${payload}.c2ln`],
     ['a payload that is JSON null', `${header}.${segment('null')}.c2ln`],
-    [
-      'a header with a duplicate "alg"',
-      `${segment('{"alg":"RS256","alg":"none"}')}.${payload}.c2ln`,
-    ],
-    ['an escaped duplicate name', `${segment('{"alg":"RS256","\\u0061lg":"x"}')}.${payload}.c2ln`],
-    ['a payload with a duplicate nested name', `${header}.${segment('{"a":{"b":1,"b":2}}')}.c2ln`],
-    ['invalid UTF-8', `${Buffer.from([0x7b, 0xff, 0x7d]).toString('base64url')}.${payload}.c2ln`],
     ['a byte order mark', `${segment('\ufeff{"alg":"RS256"}')}.${payload}.c2ln`],
   ])('refuses %s', async (_name, token) => {
     await expectRefused(verifier.verify(request(token)), 'ERR_TOKEN_MALFORMED')
-  })
-
-  it('refuses base64 padding, the standard alphabet and non-canonical bits in a signed token', async () => {
-    const token = await validToken()
-    const [h, p, s] = token.split('.') as [string, string, string]
-    const variants = [
-      `${h}=.${p}.${s}`,
-      `${h}.${p}.${s}==`,
-      `${h}.${p}.${s.replaceAll('-', '+').replaceAll('_', '/')}+`,
-      `${h}.${p} .${s}`,
-      // The last base64url character of a 256-byte signature carries 4 unused bits.
-      `${h}.${p}.${s.slice(0, -1)}${String.fromCharCode(s.charCodeAt(s.length - 1) ^ 1)}`,
-    ]
-    for (const variant of variants) {
-      await expectRefused(verifier.verify(request(variant)), 'ERR_TOKEN_MALFORMED')
-    }
-  })
-})
-
-describe('the header', () => {
-  it.each(['none', 'None', 'NONE', 'nOnE'])('refuses alg %s, signed or not', async (alg) => {
-    const claims = webhookClaims(ISSUER, AUDIENCE, BODY)
-    const unsigned = `${segment({ alg, kid: 'key-1' })}.${segment(claims)}`
-    await expectRefused(verifier.verify(request(`${unsigned}.`)), 'ERR_TOKEN_MALFORMED')
-    await expectRefused(verifier.verify(request(`${unsigned}.c2ln`)), 'ERR_ALG_NOT_ALLOWED')
-  })
-
-  it('refuses HS256 signed with the public key as the HMAC secret', async () => {
-    const claims = webhookClaims(ISSUER, AUDIENCE, BODY)
-    const pem = key.publicKey.export({ type: 'spki', format: 'pem' })
-    const input = `${segment({ alg: 'HS256', kid: 'key-1' })}.${segment(claims)}`
-    const mac = createHmac('sha256', pem).update(input).digest('base64url')
-    await expectRefused(verifier.verify(request(`${input}.${mac}`)), 'ERR_ALG_NOT_ALLOWED')
-  })
-
-  it('refuses an algorithm the issuer does not allow', async () => {
-    const es = generateTestKey('ES256', 'ec-1')
-    jwks.setKeys(jwksOf(key, es))
-    const token = await signToken({ key: es, claims: webhookClaims(ISSUER, AUDIENCE, BODY) })
-    await expectRefused(verifier.verify(request(token)), 'ERR_ALG_NOT_ALLOWED')
-    const relaxed = makeVerifier({ algorithms: ['RS256', 'ES256'] })
-    expect((await relaxed.verify(request(token))).alg).toBe('ES256')
-  })
-
-  it('refuses a crit header parameter it does not implement', async () => {
-    const claims = webhookClaims(ISSUER, AUDIENCE, BODY)
-    const token = signCompact(key, { crit: ['exp'], exp: 1 }, claims)
-    await expectRefused(verifier.verify(request(token)), 'ERR_CRIT_UNSUPPORTED')
-  })
-
-  it('refuses a token without kid', async () => {
-    const token = await validToken({}, { kid: undefined })
-    await expectRefused(verifier.verify(request(token)), 'ERR_KID_MISSING')
-  })
-
-  it('never requests jku, x5u or embedded keys: an attacker key in jwk is ignored', async () => {
-    let attackerRequests = 0
-    const attacker: Server = createServer((_req, res) => {
-      attackerRequests++
-      res.end(JSON.stringify(jwksOf(otherKey)))
-    })
-    await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve))
-    const attackerUrl = `http://127.0.0.1:${(attacker.address() as AddressInfo).port}/jwks`
-    try {
-      const forged = await signToken({
-        key: otherKey,
-        claims: webhookClaims(ISSUER, AUDIENCE, BODY),
-        header: { jku: attackerUrl, x5u: attackerUrl, jwk: otherKey.jwk, x5c: ['MIIB'] },
-      })
-      await expectRefused(verifier.verify(request(forged)), 'ERR_SIGNATURE_INVALID')
-      expect(attackerRequests).toBe(0)
-    } finally {
-      attacker.close()
-    }
   })
 })
 
@@ -249,48 +149,6 @@ describe('the issuer and its keys', () => {
     const token = await validToken({ iss: 'https://stranger.example' })
     await expectRefused(verifier.verify(request(token)), 'ERR_ISSUER_UNKNOWN')
     expect(jwks.requestCount).toBe(before)
-  })
-
-  it.each(['missing', '../../../../dev/null', '|sleep 10', "x' UNION SELECT '1';--"])(
-    'refuses unknown kid %s',
-    async (kid) => {
-      const token = await validToken({}, { kid })
-      await expectRefused(verifier.verify(request(token)), 'ERR_KEY_NOT_FOUND')
-    },
-  )
-
-  it.each([
-    ['use "enc"', { use: 'enc' }],
-    ['key_ops without verify', { key_ops: ['encrypt'] }],
-    ['a key bound to PS256', { alg: 'PS256' }],
-    ['private key material', { d: 'AQAB' }],
-  ])('refuses a key with %s', async (_name, change) => {
-    jwks.setKeys({ keys: [{ ...key.jwk, ...change }] })
-    await expectRefused(verifier.verify(request(await validToken())), 'ERR_KEY_UNUSABLE')
-  })
-
-  it('refuses an EC key for an RS256 token', async () => {
-    const ec = generateTestKey('ES256', 'key-1')
-    jwks.setKeys({ keys: [{ ...ec.jwk, alg: undefined }] })
-    await expectRefused(verifier.verify(request(await validToken())), 'ERR_KEY_UNUSABLE')
-  })
-
-  it('refuses an RSA key under 2048 bits', async () => {
-    const weak = generateTestKey('RS256', 'weak', 1024)
-    jwks.setKeys(jwksOf(weak))
-    const token = signCompact(weak, {}, webhookClaims(ISSUER, AUDIENCE, BODY))
-    const error = await expectRefused(verifier.verify(request(token)), 'ERR_KEY_UNUSABLE')
-    expect(error.message).toContain('1024 bits')
-  })
-
-  it('refuses a kid published twice rather than guess', async () => {
-    jwks.setKeys(jwksOf(key, otherKey))
-    await expectRefused(verifier.verify(request(await validToken())), 'ERR_KEY_UNUSABLE')
-  })
-
-  it('refuses a signature made by another key under the same kid', async () => {
-    const forged = await signToken({ key: otherKey, claims: webhookClaims(ISSUER, AUDIENCE, BODY) })
-    await expectRefused(verifier.verify(request(forged)), 'ERR_SIGNATURE_INVALID')
   })
 
   it('refuses a payload changed after signing', async () => {
@@ -315,35 +173,17 @@ describe('claims', () => {
   const now = () => Math.floor(Date.now() / 1000)
 
   it.each([
-    ['expired', { exp: now() - 31 }, 'ERR_TOKEN_EXPIRED'],
-    ['not yet valid', { nbf: now() + 60 }, 'ERR_TOKEN_NOT_YET_VALID'],
-    ['issued in the future', { iat: now() + 60, exp: now() + 300 }, 'ERR_TOKEN_ISSUED_IN_FUTURE'],
-    ['too old', { iat: now() - 331, exp: now() + 300 }, 'ERR_TOKEN_TOO_OLD'],
-    ['without exp', { exp: undefined }, 'ERR_CLAIM_INVALID'],
     ['with a string exp', { exp: String(now() + 60) }, 'ERR_CLAIM_INVALID'],
     ['without iat while a max age is set', { iat: undefined }, 'ERR_CLAIM_INVALID'],
-    ['for another audience', { aud: 'https://other.example' }, 'ERR_AUDIENCE_MISMATCH'],
     ['without audience', { aud: undefined }, 'ERR_AUDIENCE_MISMATCH'],
-    [
-      'with a body digest of another body',
-      { request_body_sha256: '00'.repeat(32) },
-      'ERR_BODY_DIGEST_MISMATCH',
-    ],
-    ['without a body digest', { request_body_sha256: undefined }, 'ERR_BODY_DIGEST_MISSING'],
     [
       'with the body digest in uppercase hex',
       { request_body_sha256: sha256Hex(BODY).toUpperCase() },
       'ERR_BODY_DIGEST_MISMATCH',
     ],
-    ['signed for another method', { htm: 'PUT' }, 'ERR_METHOD_MISMATCH'],
     ['signed for another path', { htu: 'https://receiver.example/other' }, 'ERR_URL_MISMATCH'],
   ])('refuses a token %s', async (_name, claims, code) => {
     await expectRefused(verifier.verify(request(await validToken(claims))), code)
-  })
-
-  it('accepts tokens within the clock tolerance', async () => {
-    const token = await validToken({ exp: now() - 20, iat: now() + 20 })
-    await expect(verifier.verify(request(token))).resolves.toBeDefined()
   })
 
   it('accepts matching htm and htu, ignoring the query', async () => {

@@ -1,23 +1,17 @@
 import { createHash } from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Redis } from 'ioredis'
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import { createRedisReplayStore, ReplayStoreUnavailableError } from '../src/index.js'
 import type { RedisReplayStoreEvent, RedisReplayStoreOptions } from '../src/index.js'
 import { startTestRedis } from '@hookseal/test-support/redis-server'
-import type { TestRedis } from '@hookseal/test-support/redis-server'
+import { settlesAfter, useFakeClock } from '@hookseal/test-support/fake-clock'
 
-let redis: TestRedis
-let client: Redis
-
-beforeAll(async () => {
-  redis = await startTestRedis()
-  client = redis.client()
-})
-
+const redis = await startTestRedis()
+const client = redis.client()
 afterAll(() => redis.stop())
 
+afterEach(() => vi.useRealTimers())
+
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex')
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe('createRedisReplayStore', () => {
   it('answers true the first time and false while the id is remembered', async () => {
@@ -33,15 +27,15 @@ describe('createRedisReplayStore', () => {
     const store = createRedisReplayStore({ client, prefix: 'expiry:' })
     expect(await store.remember('a', Date.now() + 150)).toBe(true)
     expect(await store.remember('a', Date.now() + 150)).toBe(false)
-    await sleep(300)
+    // Redis keeps the time: the key is gone when its PX runs out, and with it the memory of 'a'.
+    await expect.poll(() => client.exists(`expiry:${sha256('a')}`), { interval: 10 }).toBe(0)
     expect(await store.remember('a', Date.now() + 60_000)).toBe(true)
   })
 
   it('keeps an already expired token for at least a millisecond rather than sending PX 0', async () => {
     const store = createRedisReplayStore({ client, prefix: 'past:' })
     expect(await store.remember('a', Date.now() - 10_000)).toBe(true)
-    await sleep(20)
-    expect(await client.exists(`past:${sha256('a')}`)).toBe(0)
+    await expect.poll(() => client.exists(`past:${sha256('a')}`), { interval: 1 }).toBe(0)
   })
 
   it('stores prefixed SHA-256 keys that expire with the token', async () => {
@@ -92,22 +86,23 @@ describe('createRedisReplayStore', () => {
       timeout: 200,
       onEvent: (event) => events.push(event),
     })
-    await pauser.call('CLIENT', 'PAUSE', '600', 'WRITE')
-    const started = Date.now()
-    const error = await store.remember('late', Date.now() + 60_000).catch((e: unknown) => e)
-    const waited = Date.now() - started
+    // Paused until told otherwise: the stall ends when the test says, not after a real wait.
+    await pauser.call('CLIENT', 'PAUSE', '60000', 'WRITE')
+    useFakeClock(Date.now())
+    const claim = store.remember('late', Date.now() + 60_000)
+    const error = await settlesAfter(claim, 200, 'the claim')
+    vi.useRealTimers()
     expect(error).toBeInstanceOf(ReplayStoreUnavailableError)
     expect((error as ReplayStoreUnavailableError).reason).toBe('timeout')
-    expect(waited).toBeGreaterThanOrEqual(190)
-    expect(waited).toBeLessThan(550)
     expect(events).toMatchObject([
       { type: 'replay-store-unavailable', reason: 'timeout', accepted: false },
     ])
 
-    // After the pause the queued SET succeeds; the store deletes it so the retry is accepted.
-    await sleep(700)
-    expect(await client.exists(`slow:${sha256('late')}`)).toBe(0)
+    // After the pause the queued SET succeeds; the store deletes it so the retry is accepted (a
+    // call for the same id waits for the one before it to be settled).
+    await pauser.call('CLIENT', 'UNPAUSE')
     expect(await store.remember('late', Date.now() + 60_000)).toBe(true)
+    expect(events).toHaveLength(1)
   })
 
   it('with failOpen accepts on a stall, reports it, and keeps the late record', async () => {
@@ -125,12 +120,16 @@ describe('createRedisReplayStore', () => {
     })
     // The store reads its sentinel on its first call; the stall hits the claim itself.
     expect(await store.remember('warm-up', Date.now() + 60_000)).toBe(true)
-    await pauser.call('CLIENT', 'PAUSE', '400', 'WRITE')
-    expect(await store.remember('late', Date.now() + 60_000)).toBe(true)
+    await pauser.call('CLIENT', 'PAUSE', '60000', 'WRITE')
+    useFakeClock(Date.now())
+    expect(await settlesAfter(store.remember('late', Date.now() + 60_000), 150, 'the claim')).toBe(
+      true,
+    )
+    vi.useRealTimers()
     expect(events).toMatchObject([
       { type: 'replay-store-unavailable', reason: 'timeout', accepted: true },
     ])
-    await sleep(500)
+    await pauser.call('CLIENT', 'UNPAUSE')
     expect(await store.remember('late', Date.now() + 60_000)).toBe(false)
   })
 

@@ -7,9 +7,10 @@ import { constants, createHmac, sign } from 'node:crypto'
 import fc from 'fast-check'
 import { createLocalJWKSet, jwtVerify } from 'jose'
 import type { JWTVerifyOptions } from 'jose'
-import { createVerifier, WebhookError } from '@hookseal/core'
+import { createVerifier } from '@hookseal/core'
 import type { SignatureAlgorithm, WebhookErrorCode } from '@hookseal/core'
 import { startJwksServer } from './jwks-server.js'
+import { verdictOf } from './verdict.js'
 import { generateTestKey, sha256Hex } from './test-keys.js'
 import type { TestKey } from './test-keys.js'
 
@@ -744,18 +745,9 @@ export async function createDifferentialHarness(): Promise<DifferentialHarness> 
   }
 
   async function verifyWithHookseal(token: string): Promise<Verdict> {
-    try {
-      await verifier.verify({
-        method: 'POST',
-        url: '/webhooks',
-        headers: { 'x-signature': token },
-        body: BODY,
-      })
-      return { accepted: true }
-    } catch (error) {
-      if (!(error instanceof WebhookError)) throw error
-      return { accepted: false, code: error.code, message: error.message }
-    }
+    const verdict = await verdictOf(verifier, token, BODY)
+    if (verdict.accepted) return { accepted: true }
+    return { accepted: false, code: verdict.error.code, message: verdict.error.message }
   }
 
   // jose gets the field value as HTTP delivers it: leading and trailing whitespace is not part of a

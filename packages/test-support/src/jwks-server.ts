@@ -126,3 +126,19 @@ export async function startJwksServer(
     },
   }
 }
+
+/**
+ * Closes `server`, dropping any connection a test left hanging, and starts a fresh one serving
+ * `keys`: no handler, behaviour, headers or count outlives the test that set them.
+ *
+ * @example
+ * ```ts
+ * afterEach(async () => {
+ *   server = await restartJwksServer(server, jwksOf(key))
+ * })
+ * ```
+ */
+export async function restartJwksServer(server: JwksServer, keys: object): Promise<JwksServer> {
+  await server.close()
+  return startJwksServer(keys)
+}

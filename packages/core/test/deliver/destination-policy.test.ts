@@ -3,6 +3,7 @@ import { createSender, DeliveryError } from '../../src/send/index.js'
 import type { DeadLetter, DeliveryEvent, ResolveHost, SenderOptions } from '../../src/send/index.js'
 import { createTestCa } from '@hookseal/test-support/test-ca'
 import type { TestCa } from '@hookseal/test-support/test-ca'
+import { rejectionOf } from '@hookseal/test-support/rejection'
 import { startReceiver } from './receiver.js'
 import type { Receiver } from './receiver.js'
 import { createTestSigning } from './signing.js'
@@ -61,13 +62,8 @@ function fixedResolver(table: Record<string, string[] | (() => string[])>) {
   return { resolve, calls }
 }
 
-async function refusal(promise: Promise<unknown>): Promise<DeliveryError> {
-  const error = await promise.then(
-    () => undefined,
-    (err: unknown) => err,
-  )
-  expect(error).toBeInstanceOf(DeliveryError)
-  return error as DeliveryError
+function refusal(promise: Promise<unknown>): Promise<DeliveryError> {
+  return rejectionOf(promise, DeliveryError)
 }
 
 /** Refused by policy: nothing signed, sent, reported or dead-lettered. */

@@ -1,4 +1,7 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { streamResponse } from '@hookseal/test-support/endless-response'
+import type { StreamedResponse } from '@hookseal/test-support/endless-response'
+import { waitUntil } from '@hookseal/test-support/wait-until'
 import { createSender } from '../../src/send/index.js'
 import type { SenderOptions } from '../../src/send/index.js'
 import { startReceiver } from './receiver.js'
@@ -31,37 +34,12 @@ function senderFor(options: Partial<SenderOptions> = {}) {
   })
 }
 
-async function waitFor(condition: () => boolean, ms = 2000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}
-
 describe('the response body cap', () => {
   it('succeeds on a 200 streaming 10 MiB without reading it all', async () => {
-    let written = 0
-    let finished = false
-    let closedEarly = false
-    const chunk = Buffer.alloc(64 * 1024, 'x')
+    let stream: StreamedResponse | undefined
     receiver.setFallback((_request, res) => {
-      res.on('close', () => {
-        closedEarly = !res.writableFinished
-      })
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(10 * MiB) })
-      const writeMore = (): void => {
-        if (res.destroyed) return
-        if (written >= 10 * MiB) {
-          finished = true
-          res.end()
-          return
-        }
-        res.write(chunk)
-        written += chunk.length
-        setTimeout(writeMore, 1)
-      }
-      writeMore()
+      stream = streamResponse(res, { chunk: Buffer.alloc(64 * 1024, 'x'), total: 10 * MiB })
     })
 
     const result = await senderFor().send({ url: receiver.url, body: '{}' })
@@ -69,9 +47,9 @@ describe('the response body cap', () => {
     expect(result.responseTruncated).toBe(true)
     expect(result.responseBody).toHaveLength(64 * 1024)
     expect(result.attempts[0]).toMatchObject({ status: 200, responseTruncated: true })
-    await waitFor(() => closedEarly)
-    expect(finished).toBe(false)
-    expect(written).toBeLessThan(4 * MiB)
+    await waitUntil(() => stream?.closedEarly === true, 'the receiver to see the sender hang up')
+    expect(stream?.finished).toBe(false)
+    expect(stream?.written).toBeLessThan(4 * MiB)
   })
 
   it('keeps the start of an error body up to a smaller cap', async () => {

@@ -1,10 +1,11 @@
 import { decodeJwt } from 'jose'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createVerifier } from '../../src/index.js'
 import { createSender, DeliveryAttemptError, DeliveryError } from '../../src/send/index.js'
 import type { DeadLetter, DeliveryEvent, SenderOptions } from '../../src/send/index.js'
 import { startJwksServer } from '@hookseal/test-support/jwks-server'
 import type { JwksServer } from '@hookseal/test-support/jwks-server'
+import { rejectionOf } from '@hookseal/test-support/rejection'
 import { startReceiver } from './receiver.js'
 import type { Receiver } from './receiver.js'
 import { createTestSigning, ISSUER } from './signing.js'
@@ -17,6 +18,9 @@ let jwksServer: JwksServer
 let receiver: Receiver
 let events: DeliveryEvent[]
 let letters: DeadLetter[]
+/** Under the fake clock, whether each wait between attempts is run out as soon as it starts. */
+let runOutWaits = false
+let retried: (() => void) | undefined
 
 beforeAll(async () => {
   signing = await createTestSigning()
@@ -31,7 +35,32 @@ beforeEach(async () => {
   letters = []
 })
 
-afterEach(() => receiver.close())
+afterEach(async () => {
+  vi.useRealTimers()
+  vi.restoreAllMocks()
+  runOutWaits = false
+  await receiver.close()
+})
+
+/**
+ * Fakes the clocks the sender reads and waits on (`setTimeout`, `Date`, `performance`), so waits
+ * are proved by the fake time that passes instead of by real seconds. Sockets keep working: Node's
+ * networking runs on its own timers. With `runOut`, each wait between attempts is run out at once.
+ */
+function useFakeClock({ runOut = false } = {}): void {
+  vi.useFakeTimers({
+    toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'],
+    now: Date.parse('2026-03-02T09:00:00Z'),
+  })
+  runOutWaits = runOut
+}
+
+/** Resolves once the sender reports its next retry, when the wait before it has just begun. */
+function nextRetry(): Promise<void> {
+  return new Promise((resolve) => {
+    retried = resolve
+  })
+}
 
 function senderFor(options: Partial<SenderOptions> = {}) {
   return createSender({
@@ -39,7 +68,14 @@ function senderFor(options: Partial<SenderOptions> = {}) {
     onDeadLetter: (letter) => {
       letters.push(letter)
     },
-    onEvent: (event) => events.push(event),
+    onEvent: (event) => {
+      events.push(event)
+      // The sender starts its wait right after reporting the retry: run it out from the next tick.
+      if (event.type === 'delivery-retry') retried?.()
+      if (runOutWaits && event.type === 'delivery-retry') {
+        queueMicrotask(() => vi.advanceTimersByTime(event.delayMs))
+      }
+    },
     allowInsecureHttp: true,
     allowPrivateAddresses: ['127.0.0.1'],
     backoff: 5,
@@ -48,13 +84,8 @@ function senderFor(options: Partial<SenderOptions> = {}) {
   })
 }
 
-async function failure(promise: Promise<unknown>): Promise<DeliveryError> {
-  const error = await promise.then(
-    () => undefined,
-    (err: unknown) => err,
-  )
-  expect(error).toBeInstanceOf(DeliveryError)
-  return error as DeliveryError
+function failure(promise: Promise<unknown>): Promise<DeliveryError> {
+  return rejectionOf(promise, DeliveryError)
 }
 
 function eventTypes(): string[] {
@@ -162,24 +193,34 @@ describe('waits between attempts', () => {
     })
   })
 
-  it('honour Retry-After in seconds', async () => {
-    receiver.reply({ status: 429, headers: { 'retry-after': '1' } }, { status: 200 })
-    await senderFor().send({ url: receiver.url, body: BODY })
+  /** Sends once the receiver's first answer is queued, and checks the wait before the second. */
+  async function expectWaitOf(ms: number): Promise<void> {
+    const retry = nextRetry()
+    const sending = senderFor().send({ url: receiver.url, body: BODY })
+    await retry
+    await vi.advanceTimersByTimeAsync(ms - 1)
+    // One millisecond short, the wait is still pending and the second attempt has not started.
+    expect(vi.getTimerCount()).toBe(1)
+    expect(eventTypes()).toEqual(['delivery-attempt', 'delivery-retry'])
+    await vi.advanceTimersByTimeAsync(1)
+    await sending
+    expect(retryDelays()).toEqual([ms])
     const [first, second] = receiver.requests
-    expect(retryDelays()).toEqual([1000])
-    expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(990)
+    expect(receiver.requests).toHaveLength(2)
+    expect((second?.at ?? 0) - (first?.at ?? 0)).toBe(ms)
+  }
+
+  it('honour Retry-After in seconds', async () => {
+    useFakeClock()
+    receiver.reply({ status: 429, headers: { 'retry-after': '1' } }, { status: 200 })
+    await expectWaitOf(1000)
   })
 
   it('honour Retry-After as an HTTP date', async () => {
+    useFakeClock()
     const at = new Date(Date.now() + 2000).toUTCString()
     receiver.reply({ status: 503, headers: { 'retry-after': at } }, { status: 200 })
-    await senderFor().send({ url: receiver.url, body: BODY })
-    const [delay] = retryDelays()
-    // The date has whole seconds: two seconds ahead, rounded down, is at least one second away.
-    expect(delay).toBeGreaterThanOrEqual(900)
-    expect(delay).toBeLessThanOrEqual(2000)
-    const [first, second] = receiver.requests
-    expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual((delay ?? 0) - 10)
+    await expectWaitOf(2000)
   })
 
   it('clamp Retry-After to maxRetryAfter, in seconds or as a date', async () => {
@@ -209,13 +250,15 @@ describe('waits between attempts', () => {
   })
 
   it('end the delivery when a Retry-After would outlast maxElapsed', async () => {
+    // A sender that began the two-minute wait would run it out and be answered 200 after it.
+    useFakeClock({ runOut: true })
     receiver.reply({ status: 503, headers: { 'retry-after': '120' } })
-    const started = performance.now()
     const error = await failure(
       senderFor({ maxElapsed: 10_000 }).send({ url: receiver.url, body: BODY }),
     )
-    expect(performance.now() - started).toBeLessThan(1000)
     expect(error.deadLetter?.reason).toBe('time-exhausted')
+    expect(eventTypes()).toEqual(['delivery-attempt', 'delivery-dead-letter'])
+    expect(vi.getTimerCount()).toBe(0)
     expect(receiver.requests).toHaveLength(1)
   })
 })
@@ -242,24 +285,29 @@ describe('retries end', () => {
   })
 
   it('when maxElapsed is spent, even with attempts left', async () => {
+    useFakeClock({ runOut: true })
+    // Every wait is half the ceiling, 10 ms; attempts take no fake time.
+    vi.spyOn(Math, 'random').mockReturnValue(0.5)
     receiver.setFallback({ status: 503 })
-    const started = performance.now()
     const error = await failure(
       senderFor({ maxAttempts: 1000, backoff: 20, maxBackoff: 20, maxElapsed: 200 }).send({
         url: receiver.url,
         body: BODY,
       }),
     )
-    expect(performance.now() - started).toBeLessThan(1000)
     expect(error.deadLetter?.reason).toBe('time-exhausted')
-    expect(error.attempts.length).toBeGreaterThan(1)
-    expect(error.attempts.length).toBeLessThan(1000)
+    // 19 waits of 10 ms fit in 200 ms; the 20th would end on the budget, so it is not begun.
+    expect(retryDelays()).toEqual(Array.from({ length: 19 }, () => 10))
+    expect(error.attempts).toHaveLength(20)
+    expect(receiver.requests).toHaveLength(20)
   })
 })
 
 describe('a receiver that never answers', () => {
   it('is cut off by the per-attempt timeout, retried, and dead-lettered', async () => {
-    receiver.setFallback('hang')
+    useFakeClock({ runOut: true })
+    // The receiver never answers; once it has the whole request, the attempt's 100 ms run out.
+    receiver.setFallback(() => vi.advanceTimersByTime(100))
     const error = await failure(
       senderFor({ timeout: 100, maxAttempts: 3 }).send({ url: receiver.url, body: BODY }),
     )
@@ -273,8 +321,7 @@ describe('a receiver that never answers', () => {
         message: 'no complete response within 100 ms',
       })
       expect(attempt.status).toBeUndefined()
-      expect(attempt.durationMs).toBeGreaterThanOrEqual(95)
-      expect(attempt.durationMs).toBeLessThan(1000)
+      expect(attempt.durationMs).toBe(100)
     }
     expect(error.cause).toBeInstanceOf(DeliveryAttemptError)
   })

@@ -4,10 +4,13 @@ import { JwksUnavailableError, WebhookError } from '../../src/errors/webhook-err
 import { createRemoteKeySet } from '../../src/jwks/create-remote-key-set.js'
 import type { KeySetEvent, RemoteKeySet, RemoteKeySetOptions } from '../../src/jwks/types.js'
 import { isUsable } from '../../src/keys/verification-key.js'
-import { startJwksServer } from '@hookseal/test-support/jwks-server'
+import { restartJwksServer, startJwksServer } from '@hookseal/test-support/jwks-server'
 import type { JwksServer } from '@hookseal/test-support/jwks-server'
 import { generateTestKey, jwksOf } from '@hookseal/test-support/test-keys'
 import type { TestKey } from '@hookseal/test-support/test-keys'
+import { waitUntil } from '@hookseal/test-support/wait-until'
+import { advanceDate, useFakeDate } from '@hookseal/test-support/fake-clock'
+import { rejectionOf } from '@hookseal/test-support/rejection'
 
 const SECOND = 1000
 const MINUTE = 60 * SECOND
@@ -28,23 +31,14 @@ afterAll(() => server.close())
 
 beforeEach(() => {
   // Only Date is faked: sockets and the fetch timeout keep running on real time.
-  vi.useFakeTimers({ toFake: ['Date'] })
+  useFakeDate()
   events = []
 })
 
 afterEach(async () => {
   vi.useRealTimers()
-  server.setHandler(undefined)
-  server.setBehaviour('serve')
-  server.setHeaders({})
-  server.setKeys(jwksOf(key))
-  await server.close()
-  server = await startJwksServer(jwksOf(key))
+  server = await restartJwksServer(server, jwksOf(key))
 })
-
-function advance(ms: number): void {
-  vi.setSystemTime(Date.now() + ms)
-}
 
 function keySetFor(options: Partial<RemoteKeySetOptions> = {}): RemoteKeySet {
   return createRemoteKeySet({
@@ -61,13 +55,8 @@ function eventsOf<T extends KeySetEvent['type']>(
   return events.filter((event): event is Extract<KeySetEvent, { type: T }> => event.type === type)
 }
 
-async function refusal(promise: Promise<unknown>): Promise<WebhookError> {
-  const error = await promise.then(
-    () => undefined,
-    (err: unknown) => err,
-  )
-  expect(error).toBeInstanceOf(WebhookError)
-  return error as WebhookError
+function refusal(promise: Promise<unknown>): Promise<WebhookError> {
+  return rejectionOf(promise, WebhookError)
 }
 
 async function unavailable(promise: Promise<unknown>): Promise<JwksUnavailableError> {
@@ -77,14 +66,6 @@ async function unavailable(promise: Promise<unknown>): Promise<JwksUnavailableEr
   return error as JwksUnavailableError
 }
 
-async function waitFor(condition: () => boolean, ms = 2000): Promise<void> {
-  const deadline = performance.now() + ms
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}
-
 describe('Cache-Control max-age', () => {
   it('is honoured: no refetch before expiry, one refetch after it', async () => {
     server.setHeaders({ 'cache-control': 'public, max-age=120' })
@@ -92,11 +73,11 @@ describe('Cache-Control max-age', () => {
     await keySet.getKey('key-1')
     expect(eventsOf('jwks-fetch')).toMatchObject([{ maxAgeMs: 120 * SECOND }])
 
-    advance(95 * SECOND)
+    advanceDate(95 * SECOND)
     await keySet.getKey('key-1')
     expect(server.requestCount).toBe(1)
 
-    advance(26 * SECOND)
+    advanceDate(26 * SECOND)
     await Promise.all([keySet.getKey('key-1'), keySet.getKey('key-1')])
     expect(server.requestCount).toBe(2)
   })
@@ -105,7 +86,7 @@ describe('Cache-Control max-age', () => {
     server.setHeaders({ 'cache-control': 'max-age=1' })
     const keySet = keySetFor()
     await keySet.getKey('key-1')
-    advance(40 * SECOND)
+    advanceDate(40 * SECOND)
     await keySet.getKey('key-1')
     expect(server.requestCount).toBe(1)
     expect(eventsOf('jwks-fetch')).toMatchObject([{ maxAgeMs: MINUTE }])
@@ -116,7 +97,7 @@ describe('Cache-Control max-age', () => {
     const keySet = keySetFor()
     await keySet.getKey('key-1')
     expect(eventsOf('jwks-fetch')).toMatchObject([{ maxAgeMs: 24 * HOUR }])
-    advance(24 * HOUR + SECOND)
+    advanceDate(24 * HOUR + SECOND)
     await keySet.getKey('key-1')
     expect(server.requestCount).toBe(2)
   })
@@ -141,22 +122,22 @@ describe('background refresh', () => {
     const keySet = keySetFor()
     await keySet.getKey('key-1')
 
-    advance(79 * SECOND)
+    advanceDate(79 * SECOND)
     await keySet.getKey('key-1')
     expect(server.requestCount).toBe(1)
 
     server.setHandler((_req, res) => held.push(res))
-    advance(2 * SECOND)
+    advanceDate(2 * SECOND)
     const entries = await Promise.all(Array.from({ length: 20 }, () => keySet.getKey('key-1')))
     expect(entries.every((entry) => entry.kid === 'key-1')).toBe(true)
     // Every access resolved while the refresh was still unanswered.
-    await waitFor(() => held.length === 1)
+    await waitUntil(() => held.length === 1)
     expect(server.requestCount).toBe(2)
 
     server.setHandler(undefined)
     held[0]?.writeHead(200, { 'cache-control': 'max-age=100' })
     held[0]?.end(JSON.stringify(jwksOf(key, nextKey)))
-    await waitFor(() => eventsOf('jwks-fetch').length === 2)
+    await waitUntil(() => eventsOf('jwks-fetch').length === 2)
     await expect(keySet.getKey('key-2')).resolves.toMatchObject({ kid: 'key-2' })
     expect(server.requestCount).toBe(2)
   })
@@ -171,9 +152,9 @@ describe('background refresh', () => {
       const keySet = keySetFor()
       await keySet.getKey('key-1')
       server.setBehaviour('down')
-      advance(9 * MINUTE)
+      advanceDate(9 * MINUTE)
       await expect(keySet.getKey('key-1')).resolves.toMatchObject({ kid: 'key-1' })
-      await waitFor(() => eventsOf('jwks-fetch-failed').length === 1)
+      await waitUntil(() => eventsOf('jwks-fetch-failed').length === 1)
       await new Promise((resolve) => setTimeout(resolve, 20))
       expect(unhandled).toEqual([])
       // The failed refresh starts a backoff, and the still-fresh keys keep answering meanwhile.
@@ -207,7 +188,7 @@ describe('an endpoint that goes down', () => {
     await keySet.getKey('key-1')
     server.setBehaviour('down')
 
-    advance(10 * MINUTE + SECOND)
+    advanceDate(10 * MINUTE + SECOND)
     const stale = await keySet.getKey('key-1')
     expect(isUsable(stale) && stale.keyObject.equals(key.publicKey)).toBe(true)
     expect(server.requestCount).toBe(2)
@@ -216,7 +197,7 @@ describe('an endpoint that goes down', () => {
     ])
 
     // Inside the backoff: served stale again, no new attempt.
-    advance(4 * SECOND)
+    advanceDate(4 * SECOND)
     await keySet.getKey('key-1')
     expect(server.requestCount).toBe(2)
     expect(eventsOf('jwks-stale')).toHaveLength(2)
@@ -225,13 +206,13 @@ describe('an endpoint that goes down', () => {
     const missing = await unavailable(keySet.getKey('key-2'))
     expect(missing.retryAfter).toBe(1)
 
-    advance(59 * MINUTE)
+    advanceDate(59 * MINUTE)
     await keySet.getKey('key-1')
     expect(server.requestCount).toBe(3)
     expect(eventsOf('jwks-stale')).toHaveLength(3)
 
     // Past the window (expired 60 min 5 s ago) and past the 10 s backoff: one more attempt, then 503.
-    advance(MINUTE)
+    advanceDate(MINUTE)
     const error = await unavailable(keySet.getKey('key-1'))
     expect(server.requestCount).toBe(4)
     expect(error.status).toBe(503)
@@ -239,7 +220,7 @@ describe('an endpoint that goes down', () => {
     expect(error.message).not.toContain(server.url)
     expect(eventsOf('jwks-stale')).toHaveLength(3)
 
-    advance(5 * SECOND)
+    advanceDate(5 * SECOND)
     expect((await unavailable(keySet.getKey('key-1'))).retryAfter).toBe(15)
     expect(server.requestCount).toBe(4)
     expect(eventsOf('jwks-fetch-failed').map((event) => event.retryInMs)).toEqual([
@@ -248,7 +229,7 @@ describe('an endpoint that goes down', () => {
 
     // Back up: once the backoff has passed, the next access fetches and verifies again.
     server.setBehaviour('serve')
-    advance(15 * SECOND)
+    advanceDate(15 * SECOND)
     await expect(keySet.getKey('key-1')).resolves.toMatchObject({ kid: 'key-1' })
     expect(server.requestCount).toBe(5)
   })
@@ -257,7 +238,7 @@ describe('an endpoint that goes down', () => {
     const keySet = keySetFor({ staleWindow: 0 })
     await keySet.getKey('key-1')
     server.setBehaviour('down')
-    advance(10 * MINUTE)
+    advanceDate(10 * MINUTE)
     await unavailable(keySet.getKey('key-1'))
     expect(eventsOf('jwks-stale')).toEqual([])
   })
@@ -271,24 +252,24 @@ describe('backoff after a failed fetch', () => {
     expect((await unavailable(keySet.getKey('key-1'))).retryAfter).toBe(5)
     expect(server.requestCount).toBe(1)
 
-    advance(4900)
+    advanceDate(4900)
     expect((await unavailable(keySet.getKey('key-1'))).retryAfter).toBe(1)
     expect(server.requestCount).toBe(1)
 
-    advance(100)
+    advanceDate(100)
     expect((await unavailable(keySet.getKey('key-1'))).retryAfter).toBe(10)
     expect(server.requestCount).toBe(2)
 
-    advance(9 * SECOND)
+    advanceDate(9 * SECOND)
     await unavailable(keySet.getKey('key-1'))
     expect(server.requestCount).toBe(2)
 
-    advance(SECOND)
+    advanceDate(SECOND)
     expect((await unavailable(keySet.getKey('key-1'))).retryAfter).toBe(20)
     expect(server.requestCount).toBe(3)
 
     server.setBehaviour('serve')
-    advance(20 * SECOND)
+    advanceDate(20 * SECOND)
     await keySet.getKey('key-1')
     expect(server.requestCount).toBe(4)
 

@@ -1,14 +1,19 @@
 import type { ServerResponse } from 'node:http'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { JwksUnavailableError } from '../../src/errors/webhook-error.js'
 import { HooksealError } from '../../src/errors/hookseal-error.js'
 import { createRemoteKeySet } from '../../src/jwks/create-remote-key-set.js'
 import { JwksFetchError } from '../../src/jwks/jwks-fetch-error.js'
 import type { KeySetEvent, RemoteKeySetOptions } from '../../src/jwks/types.js'
-import { startJwksServer } from '@hookseal/test-support/jwks-server'
+import { restartJwksServer, startJwksServer } from '@hookseal/test-support/jwks-server'
 import type { JwksServer } from '@hookseal/test-support/jwks-server'
+import { streamResponse } from '@hookseal/test-support/endless-response'
+import type { StreamedResponse } from '@hookseal/test-support/endless-response'
+import { settlesAfter, settlesAtOnce, useFakeClock } from '@hookseal/test-support/fake-clock'
 import { generateTestKey, jwksOf } from '@hookseal/test-support/test-keys'
 import type { TestKey } from '@hookseal/test-support/test-keys'
+import { waitUntil } from '@hookseal/test-support/wait-until'
+import { rejectionOf } from '@hookseal/test-support/rejection'
 
 const MiB = 1024 * 1024
 
@@ -28,12 +33,8 @@ beforeEach(() => {
 })
 
 afterEach(async () => {
-  server.setHandler(undefined)
-  server.setBehaviour('serve')
-  server.setKeys(jwksOf(key))
-  // Drops connections a test left hanging, so that none outlives it.
-  await server.close()
-  server = await startJwksServer(jwksOf(key))
+  vi.useRealTimers()
+  server = await restartJwksServer(server, jwksOf(key))
 })
 
 function keySetFor(options: Partial<RemoteKeySetOptions> = {}) {
@@ -46,12 +47,7 @@ function keySetFor(options: Partial<RemoteKeySetOptions> = {}) {
 }
 
 async function unavailable(promise: Promise<unknown>): Promise<JwksUnavailableError> {
-  const error = await promise.then(
-    () => undefined,
-    (err: unknown) => err,
-  )
-  expect(error).toBeInstanceOf(JwksUnavailableError)
-  const refusal = error as JwksUnavailableError
+  const refusal = await rejectionOf(promise, JwksUnavailableError)
   expect({ code: refusal.code, status: refusal.status }).toEqual({
     code: 'ERR_JWKS_UNAVAILABLE',
     status: 503,
@@ -76,14 +72,6 @@ function failureMessages(): string[] {
   )
 }
 
-async function waitFor(condition: () => boolean, ms = 2000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}
-
 describe('the request', () => {
   it('asks for a JWK Set with an Accept header and imports the keys it gets', async () => {
     const entry = await keySetFor().getKey('key-1')
@@ -95,25 +83,28 @@ describe('the request', () => {
 
 describe('the timeout', () => {
   it('cuts off an endpoint that accepts the connection and never answers', async () => {
+    useFakeClock()
     server.setBehaviour('hang')
-    const started = performance.now()
-    await unavailable(keySetFor({ timeout: 200 }).getKey('key-1'))
-    const elapsed = performance.now() - started
-    expect(elapsed).toBeGreaterThanOrEqual(190)
-    expect(elapsed).toBeLessThan(2000)
+    const fetching = unavailable(keySetFor({ timeout: 200 }).getKey('key-1'))
+    await waitUntil(() => server.requestCount === 1, 'the JWKS request')
+    await settlesAfter(fetching, 200, 'the JWKS fetch')
     expect(server.requestCount).toBe(1)
     expect(failureMessages()).toEqual(['the JWKS endpoint sent no complete response within 200 ms'])
     expect(failureCodes()).toEqual(['ERR_JWKS_TIMEOUT'])
   })
 
   it('covers the body too, not just the time to the first byte', async () => {
+    useFakeClock()
+    let started = false
     server.setHandler((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' })
-      res.write('{"keys":[')
+      res.write('{"keys":[', () => {
+        started = true
+      })
     })
-    const started = performance.now()
-    await unavailable(keySetFor({ timeout: 200 }).getKey('key-1'))
-    expect(performance.now() - started).toBeLessThan(2000)
+    const fetching = unavailable(keySetFor({ timeout: 200 }).getKey('key-1'))
+    await waitUntil(() => started, 'the start of the body')
+    await settlesAfter(fetching, 200, 'the JWKS fetch')
     expect(failureMessages()).toEqual(['the JWKS endpoint sent no complete response within 200 ms'])
     expect(failureCodes()).toEqual(['ERR_JWKS_TIMEOUT'])
   })
@@ -121,36 +112,17 @@ describe('the timeout', () => {
 
 describe('the response size cap', () => {
   it('aborts a 10 MiB response while reading it, long before the server is done', async () => {
-    let written = 0
-    let serverSawClose = false
-    let finished = false
-    // A valid JWKS padded with whitespace: without the cap it would parse and succeed.
-    const head = Buffer.from(JSON.stringify(jwksOf(key)))
-    const padding = Buffer.alloc(64 * 1024, ' ')
+    let stream: StreamedResponse | undefined
     server.setHandler((_req, res) => {
-      res.on('close', () => {
-        serverSawClose = !res.writableFinished
-      })
       res.writeHead(200, { 'content-type': 'application/json' })
-      res.write(head)
-      written = head.length
-      const writeMore = (): void => {
-        if (res.destroyed) return
-        if (written >= 10 * MiB) {
-          finished = true
-          res.end()
-          return
-        }
-        res.write(padding)
-        written += padding.length
-        setTimeout(writeMore, 1)
-      }
-      writeMore()
+      // A valid JWKS padded with whitespace: without the cap it would parse and succeed.
+      const head = Buffer.from(JSON.stringify(jwksOf(key)))
+      stream = streamResponse(res, { head, chunk: Buffer.alloc(64 * 1024, ' '), total: 10 * MiB })
     })
     await unavailable(keySetFor().getKey('key-1'))
-    await waitFor(() => serverSawClose)
-    expect(finished).toBe(false)
-    expect(written).toBeLessThan(4 * MiB)
+    await waitUntil(() => stream?.closedEarly === true, 'the server to see the key set hang up')
+    expect(stream?.finished).toBe(false)
+    expect(stream?.written).toBeLessThan(4 * MiB)
     expect(failureMessages()).toEqual([`the JWKS response exceeds ${MiB} bytes`])
     expect(failureCodes()).toEqual(['ERR_JWKS_TOO_LARGE'])
   })
@@ -160,9 +132,9 @@ describe('the response size cap', () => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': 10 * MiB })
       res.write(' '.repeat(1024))
     })
-    const started = performance.now()
-    await unavailable(keySetFor({ timeout: 3000 }).getKey('key-1'))
-    expect(performance.now() - started).toBeLessThan(1000)
+    // The clock stands still: a key set that waited for the body would wait for ever.
+    useFakeClock()
+    await settlesAtOnce(unavailable(keySetFor({ timeout: 3000 }).getKey('key-1')), 'the refusal')
     expect(failureMessages()).toEqual([
       `the JWKS response declares ${10 * MiB} bytes, over the limit`,
     ])

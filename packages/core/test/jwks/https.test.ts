@@ -11,6 +11,7 @@ import type { JwksServer } from '@hookseal/test-support/jwks-server'
 import { createTestCa } from '@hookseal/test-support/test-ca'
 import type { TestCa, TestCertificate } from '@hookseal/test-support/test-ca'
 import { generateTestKey, jwksOf } from '@hookseal/test-support/test-keys'
+import { rejectionOf } from '@hookseal/test-support/rejection'
 
 // The process-wide TLS defaults live on the CommonJS module object; ESM bindings are read-only.
 const tls = createRequire(import.meta.url)('node:tls') as typeof Tls
@@ -57,13 +58,9 @@ function tlsCodes(events: KeySetEvent[]): Array<string | undefined> {
 }
 
 async function unavailable(promise: Promise<unknown>): Promise<JwksUnavailableError> {
-  const error = await promise.then(
-    () => undefined,
-    (err: unknown) => err,
-  )
-  expect(error).toBeInstanceOf(JwksUnavailableError)
-  expect((error as JwksUnavailableError).status).toBe(503)
-  return error as JwksUnavailableError
+  const error = await rejectionOf(promise, JwksUnavailableError)
+  expect(error.status).toBe(503)
+  return error
 }
 
 /** The protocol a permissive client negotiates, proving what the server itself is able to speak. */

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { calculateJwkThumbprint } from 'jose'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { rejectionOf } from '@hookseal/test-support/rejection'
 import { loadKeySet } from '../../src/send/index.js'
 import type { SigningKeyInput, SigningKeySet } from '../../src/send/index.js'
 import { ALGORITHMS, jwkOf, pemOf, privateKeyFor, publicJwkOf } from './fixtures.js'
@@ -42,12 +43,7 @@ async function published(key: SigningKeyInput) {
 }
 
 async function refusal(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(
-    () => undefined,
-    (err: unknown) => err,
-  )
-  expect(error).toBeInstanceOf(TypeError)
-  return (error as TypeError).message
+  return (await rejectionOf(promise, TypeError)).message
 }
 
 describe('keys are read', () => {

@@ -5,6 +5,7 @@ import type { Verifier, VerifierEvent } from '../../src/index.js'
 import type { SignedWebhookHeaders, Signer, SigningKeySet } from '../../src/send/index.js'
 import { startJwksServer } from '@hookseal/test-support/jwks-server'
 import type { JwksServer } from '@hookseal/test-support/jwks-server'
+import { advanceDate, useFakeDate } from '@hookseal/test-support/fake-clock'
 import { pemOf, privateKeyFor } from './fixtures.js'
 
 const ISSUER = 'https://sender.example'
@@ -17,10 +18,6 @@ let server: JwksServer
 let keys: SigningKeySet
 let signer: Signer
 let events: VerifierEvent[]
-
-function advance(ms: number): void {
-  vi.setSystemTime(Date.now() + ms)
-}
 
 /** What the sender's JWKS route would serve after each change to the key set. */
 function publish(): void {
@@ -60,7 +57,7 @@ function published(): string[] {
 }
 
 beforeEach(async () => {
-  vi.useFakeTimers({ toFake: ['Date'] })
+  useFakeDate()
   vi.setSystemTime(START)
   events = []
   keys = await loadKeySet({
@@ -93,7 +90,7 @@ describe('a stream of deliveries across rotations', () => {
       for (let i = 0; i < 5; i++) {
         const headers = await sign()
         signedBy.add(kidOf(headers))
-        advance(20 * SECOND)
+        advanceDate(20 * SECOND)
         await deliver(verifier, headers)
       }
       // Signed by the active key just before the rotation, delivered well after it.
@@ -105,7 +102,7 @@ describe('a stream of deliveries across rotations', () => {
       const first = await sign()
       signedBy.add(kidOf(first))
       await deliver(verifier, first)
-      advance(60 * SECOND)
+      advanceDate(60 * SECOND)
       await deliver(verifier, inFlight)
 
       const follower = followers[period]
@@ -135,13 +132,13 @@ describe('a retired key', () => {
       publishedUntil: retiredAt + window,
     })
 
-    advance(window - 1)
+    advanceDate(window - 1)
     const beforeDrop = keys.jwks()
     expect(beforeDrop.keys.map((jwk) => jwk.kid)).toEqual(['key-b', 'key-a'])
     server.setKeys(beforeDrop)
     await expect(deliver(receiver(), lastToken)).resolves.toMatchObject({ kid: 'key-a' })
 
-    advance(1)
+    advanceDate(1)
     expect(published()).toEqual(['key-b'])
     expect(keys.keys().map((key) => key.kid)).toEqual(['key-b'])
     // A receiver that still has the retired key refuses its last token by now: dropping it lost nothing.
@@ -166,9 +163,9 @@ describe('a retired key', () => {
       retiredAt: retiredAt.getTime(),
       publishedUntil: retiredAt.getTime() + 60 * SECOND,
     })
-    advance(10 * SECOND - 1)
+    advanceDate(10 * SECOND - 1)
     expect(published()).toEqual(['current', 'old'])
-    advance(1)
+    advanceDate(1)
     expect(published()).toEqual(['current'])
   })
 

@@ -7,6 +7,7 @@ import type { Signer, SigningKeySet } from '../../src/send/index.js'
 import { startJwksServer } from '@hookseal/test-support/jwks-server'
 import type { JwksServer } from '@hookseal/test-support/jwks-server'
 import { sha256Hex } from '@hookseal/test-support/test-keys'
+import { rejectionOf } from '@hookseal/test-support/rejection'
 import { ALGORITHMS, pemOf, privateKeyFor } from './fixtures.js'
 
 const ISSUER = 'https://sender.example'
@@ -15,12 +16,7 @@ const AUDIENCE = 'https://receiver.example/webhooks'
 const BODY = '{"type":"invoice.paid","invoice":"in_1042","amount":1200,"note":"café"}'
 
 async function refusalCode(promise: Promise<unknown>): Promise<WebhookErrorCode | undefined> {
-  const error = await promise.then(
-    () => undefined,
-    (err: unknown) => err,
-  )
-  expect(error).toBeInstanceOf(WebhookError)
-  return (error as WebhookError).code
+  return (await rejectionOf(promise, WebhookError)).code
 }
 
 describe.each(ALGORITHMS)('%s tokens from createSigner', (alg) => {
