@@ -100,6 +100,10 @@ function fromJwk(value: unknown, origin: string, fail: Fail): PrivateKeyMaterial
     )
   }
   if (jwk.d === undefined) fail(`${origin} is a public key (no "d"); signing needs the private key`)
+  // Node 24 refuses any "oth" member at import and older lines accept it: refuse it here, so that
+  // the same key gets the same answer on every Node line.
+  if (jwk.oth !== undefined)
+    fail(`${origin} is a multi-prime RSA key ("oth"), which is not supported`)
   let keyObject: KeyObject
   try {
     keyObject = createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' })

@@ -58,7 +58,6 @@ function input(key: KeyObject, source: Source): SigningKeyInput {
         jwk: {
           ...jwkOf(key),
           k: 'c2hhcmVkLXNlY3JldA',
-          oth: [],
           ext: true,
           x5c: ['MIIB'],
           use: 'sig',

@@ -179,10 +179,19 @@ describe('loadKeySet refuses with a TypeError', () => {
     expect(await refusal(one({ jwk: { ...jwkOf(ec), key_ops: ['verify'] } }))).toMatch(/key_ops/)
   })
 
+  it('a multi-prime RSA JWK, alike on every Node line', async () => {
+    const message = await refusal(one({ jwk: { ...jwkOf(rsa), oth: [] } as never }))
+    expect(message).toMatch(/multi-prime RSA key \("oth"\), which is not supported/)
+  })
+
   it('a JWK whose public members belong to another key', async () => {
     const other = jwkOf(privateKeyFor('ES256'))
     const message = await refusal(one({ jwk: { ...jwkOf(ec), x: other.x, y: other.y } }))
-    expect(message).toMatch(/does not verify its own signatures/)
+    // Node 22 and 24 refuse the mismatch when importing the JWK; Node 20 imports it, and the
+    // key's test signature then fails to verify. Either way the key never loads.
+    expect(message).toMatch(
+      /does not verify its own signatures|the JWK cannot be imported as a private key/,
+    )
   })
 
   it('two active keys, no active key, or two next keys', async () => {
