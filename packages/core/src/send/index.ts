@@ -7,8 +7,11 @@
  * import { createSender, createSigner, loadKeySet } from '@hookseal/core/send'
  *
  * const keys = await loadKeySet({ keys: [{ file: './signing-key.pem' }] })
- * const sender = createSender({ signer: createSigner({ issuer: 'https://sender.example', keys }) })
- * await sender.send({ url: 'https://receiver.example/webhooks', body: JSON.stringify(event) })
+ * const sender = createSender({
+ *   signer: createSigner({ issuer: 'https://sender.example', keys }),
+ *   onDeadLetter: (letter) => deadLetters.save(letter), // never dropped silently
+ * })
+ * await sender.send({ url: 'https://receiver.example/webhooks', body: '{"type":"ping"}' })
  * ```
  *
  * @packageDocumentation
