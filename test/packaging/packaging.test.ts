@@ -6,7 +6,15 @@
  */
 import { execFile, spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { createServer } from 'node:http'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -212,6 +220,11 @@ beforeAll(async () => {
     if (tarball === undefined) throw new Error(`pnpm pack wrote no tarball for ${name}`)
     tarballs[name] = join(packed, tarball)
   }
+  console.log(
+    PACKAGES.map(
+      (name) => `@hookseal/${name}: ${(statSync(tarballs[name]).size / 1024).toFixed(1)} KiB`,
+    ).join('\n'),
+  )
   for (const app of APPS) writeApp(app)
   await Promise.all(
     APPS.map((app) =>
