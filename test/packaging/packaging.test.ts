@@ -96,6 +96,8 @@ const ENTRY_POINTS = [
 
 let work: string
 let tarballs: Record<PackageDir, string>
+/** Each TypeScript app's NodeNext build: '' when clean, else tsc's diagnostics. */
+const compiled = new Map<string, string>()
 let jwksServer: Server
 let jwksUri: string
 
@@ -185,11 +187,13 @@ function writeApp(app: App): void {
   writeFileSync(
     join(dir, 'tsconfig.bundler.json'),
     JSON.stringify({
+      // Declarations were checked whole by the NodeNext build; this checks resolution and use.
       compilerOptions: {
         ...compilerOptions,
         module: 'ESNext',
         moduleResolution: 'bundler',
         noEmit: true,
+        skipLibCheck: true,
       },
       include: ['*.ts'],
     }),
@@ -233,6 +237,17 @@ beforeAll(async () => {
         timeout: 300_000,
       }),
     ),
+  )
+
+  await Promise.all(
+    APPS.filter((app) => app.file === 'app.ts').map(async (app) => {
+      const tsc = join(appDir(app), 'node_modules', '.bin', 'tsc')
+      const outcome = await run(tsc, ['-p', 'tsconfig.json'], { cwd: appDir(app) }).then(
+        () => '',
+        (error: { stdout?: string }) => error.stdout ?? String(error),
+      )
+      compiled.set(app.name, outcome)
+    }),
   )
 
   let jwks = ''
@@ -284,8 +299,9 @@ describe('the packed tarballs', () => {
 
 describe.each(APPS.filter((app) => app.file === 'app.ts'))('$name', (app) => {
   it('type-checks the README example under NodeNext and bundler resolution', async () => {
+    // The NodeNext build ran once, for all apps, before the tests: its diagnostics are kept.
+    expect(compiled.get(app.name)).toBe('')
     const tsc = join(appDir(app), 'node_modules', '.bin', 'tsc')
-    await expect(run(tsc, ['-p', 'tsconfig.json'], { cwd: appDir(app) })).resolves.toBeDefined()
     await expect(
       run(tsc, ['-p', 'tsconfig.bundler.json'], { cwd: appDir(app) }),
     ).resolves.toBeDefined()
@@ -318,11 +334,6 @@ describe.each(APPS)('$name runs its README example', (app) => {
     port = (probe.address() as AddressInfo).port
     await new Promise<void>((resolve) => probe.close(() => resolve()))
     const entry = app.file === 'app.ts' ? join('out', 'app.js') : app.file
-    if (app.file === 'app.ts') {
-      await run(join(appDir(app), 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], {
-        cwd: appDir(app),
-      })
-    }
     server = spawn(process.execPath, [entry], {
       cwd: appDir(app),
       env: { ...process.env, PORT: String(port), JWKS_URI: jwksUri },
