@@ -122,6 +122,25 @@ async function hookseal(
   }
 }
 
+/** Writes `body` to `file` and signs it for the README receivers with the installed bin. */
+async function signWithCli(file: string, body: string): Promise<Record<string, string>> {
+  writeFileSync(join(work, file), body)
+  const signed = await hookseal([
+    'sign',
+    '--key',
+    'key.pem',
+    '--issuer',
+    ISSUER,
+    '--url',
+    URL_SIGNED,
+    '--body',
+    file,
+    '--json',
+  ])
+  expect(signed.code, signed.stderr).toBe(0)
+  return JSON.parse(signed.stdout) as Record<string, string>
+}
+
 function listFiles(tarball: string): Promise<string[]> {
   return run('tar', ['-tzf', tarball]).then(({ stdout }) =>
     stdout
@@ -357,22 +376,8 @@ describe.each(APPS)('$name runs its README example', (app) => {
     server?.kill()
   })
 
-  async function signedHeaders(body: string): Promise<Record<string, string>> {
-    writeFileSync(join(work, `${app.name}.json`), body)
-    const signed = await hookseal([
-      'sign',
-      '--key',
-      'key.pem',
-      '--issuer',
-      ISSUER,
-      '--url',
-      URL_SIGNED,
-      '--body',
-      `${app.name}.json`,
-      '--json',
-    ])
-    expect(signed.code, signed.stderr).toBe(0)
-    return JSON.parse(signed.stdout) as Record<string, string>
+  function signedHeaders(body: string): Promise<Record<string, string>> {
+    return signWithCli(`${app.name}.json`, body)
   }
 
   function post(headers: Record<string, string>, body: string): Promise<Response> {
@@ -420,21 +425,8 @@ describe('the installed hookseal command', () => {
   })
 
   it('verifies what it signed, and refuses it for another body', async () => {
-    writeFileSync(join(work, 'event.json'), '{"type":"ping"}')
     writeFileSync(join(work, 'other.json'), '{"type":"pong"}')
-    const signed = await hookseal([
-      'sign',
-      '--key',
-      'key.pem',
-      '--issuer',
-      ISSUER,
-      '--url',
-      URL_SIGNED,
-      '--body',
-      'event.json',
-      '--json',
-    ])
-    const token = (JSON.parse(signed.stdout) as Record<string, string>)['x-signature']!
+    const token = (await signWithCli('event.json', '{"type":"ping"}'))['x-signature']!
     const common = ['--token', token, '--jwks', jwksUri, '--allow-insecure-http', '--alg', 'RS256']
     const valid = await hookseal(['verify', ...common, '--body', 'event.json'])
     expect(valid.code, valid.stdout + valid.stderr).toBe(0)
