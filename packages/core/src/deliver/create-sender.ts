@@ -1,6 +1,7 @@
 import { callListener } from '../lib/call-listener.js'
 import { backoffDelay } from './backoff-delay.js'
 import { checkDestination } from './check-destination.js'
+import { createConnectionPool } from './create-connection-pool.js'
 import { DeliveryError } from './delivery-error.js'
 import type { DeliveryAttemptError } from './delivery-error.js'
 import { normalizeSenderOptions } from './normalize-sender-options.js'
@@ -41,6 +42,8 @@ function tokenRefused(error: DeliveryAttemptError): boolean {
  * Destinations are checked before anything is signed: HTTPS only, on an `allowedHosts` host, and an
  * IP-literal host must be public. A host name's addresses are checked as the connection is made,
  * on the very addresses the socket uses, so DNS rebinding cannot slip a private address in.
+ * Connections are kept open per origin (`keepAlive`) and reused after a 2xx; each new one is checked
+ * in the same way, and `close` ends them.
  *
  * > [!NOTE]
  * > Private, loopback, link-local (cloud metadata), CGNAT, multicast and reserved addresses are
@@ -67,6 +70,7 @@ function tokenRefused(error: DeliveryAttemptError): boolean {
  */
 export function createSender(options: SenderOptions): Sender {
   const config = normalizeSenderOptions(options)
+  const pool = createConnectionPool(options.keepAlive)
 
   const emit = callListener<DeliveryEvent>(config.onEvent)
 
@@ -74,7 +78,12 @@ export function createSender(options: SenderOptions): Sender {
     const prepared = prepareDelivery(delivery)
     const { webhookId } = prepared
     const url = checkDestination(prepared.url, config, webhookId)
-    const target: AttemptTarget = { url, delivery: prepared, auth: config.authFor(url) }
+    const target: AttemptTarget = {
+      url,
+      delivery: prepared,
+      auth: config.authFor(url),
+      agent: pool.agentFor(url),
+    }
     const started = performance.now()
     const elapsed = (): number => performance.now() - started
     const attempts: DeliveryAttempt[] = []
@@ -184,5 +193,11 @@ export function createSender(options: SenderOptions): Sender {
     }
   }
 
-  return Object.freeze({ send })
+  return Object.freeze({
+    send,
+    close() {
+      pool.close()
+      return Promise.resolve()
+    },
+  })
 }
