@@ -1,4 +1,5 @@
 import { callListener } from '../lib/call-listener.js'
+import { instrumentSend, traceAttempt } from '../telemetry/instrument-delivery.js'
 import { backoffDelay } from './backoff-delay.js'
 import { checkDestination } from './check-destination.js'
 import { createConnectionPool } from './create-connection-pool.js'
@@ -125,7 +126,10 @@ export function createSender(options: SenderOptions): Sender {
     let tokenRefreshed = false
     for (;;) {
       const timeout = Math.min(config.timeout, Math.max(1, config.maxElapsed - elapsed()))
-      const outcome = await performAttempt(config, target, attempts.length + 1, timeout)
+      const attempt = attempts.length + 1
+      const outcome = await traceAttempt(target, attempt, () =>
+        performAttempt(config, target, attempt, timeout),
+      )
       attempts.push(outcome.record)
       emit({ type: 'delivery-attempt', url: url.href, webhookId, attempt: outcome.record })
 
@@ -194,7 +198,7 @@ export function createSender(options: SenderOptions): Sender {
   }
 
   return Object.freeze({
-    send,
+    send: instrumentSend(send),
     close() {
       pool.close()
       return Promise.resolve()
