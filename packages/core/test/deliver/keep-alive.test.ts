@@ -1,3 +1,4 @@
+import { setTimeout } from 'node:timers/promises'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createSender, DeliveryError } from '../../src/send/index.js'
 import type { ResolveHost, Sender, SenderOptions } from '../../src/send/index.js'
@@ -152,6 +153,20 @@ describe('keep-alive', () => {
     await sender.send({ url, body: BODY })
     expect(receiver.connections).toBe(2)
     await waitUntil(() => receiver.openConnections === 0, 'the later connection to close')
+  })
+
+  it('waits for an answer slower than idleTimeout: that bounds idle connections only', async () => {
+    const { receiver, sender, url } = await namedLoopback({ keepAlive: { idleTimeout: 20 } })
+    let answer: () => void = () => {}
+    receiver.reply((_request, res) => {
+      answer = () => res.writeHead(200).end()
+    })
+    const sent = sender.send({ url, body: BODY })
+    await waitUntil(() => receiver.requests.length === 1, 'the request')
+    await setTimeout(100)
+    answer()
+    await expect(sent).resolves.toMatchObject({ status: 200 })
+    expect(receiver.connections).toBe(1)
   })
 
   it.each([
