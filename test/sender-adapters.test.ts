@@ -67,6 +67,7 @@ function spiedSender(keys: SigningKeySet): { sender: Sender; deliveries: Deliver
       deliveries.push(delivery)
       return real.send(delivery)
     },
+    close: () => real.close(),
   }
   return { sender, deliveries }
 }

@@ -14,7 +14,7 @@ import type { KeyObject } from 'node:crypto'
 import { Agent, request as httpRequest } from 'node:http'
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import { createSender, createSigner, loadKeySet } from '@hookseal/core/send'
-import type { Signer } from '@hookseal/core/send'
+import type { Sender, Signer } from '@hookseal/core/send'
 import { ISSUER, WEBHOOK_PATH, generateSigningKey, webhookBody } from '../lib/fixtures.js'
 import type { BenchAlgorithm } from '../lib/fixtures.js'
 import { summarize } from '../lib/stats.js'
@@ -177,6 +177,7 @@ async function contendersFor(
   body: Buffer,
   ports: Readonly<Record<string, number>>,
   keepAliveAgent: Agent,
+  senders: Sender[],
 ): Promise<Contender[]> {
   const key = generateSigningKey(alg, `bench-delivery-${alg.toLowerCase()}`)
   const pem = key.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()
@@ -203,6 +204,7 @@ async function contendersFor(
     // A failure shows at once as an error, not as a retry hidden in the throughput.
     maxAttempts: 1,
   })
+  senders.push(sender)
   const senderUrl = urlOf(`${alg} sender`).href
   const freshUrl = urlOf(`${alg} fresh`)
   const pooledUrl = urlOf(`${alg} keep-alive`)
@@ -220,7 +222,7 @@ async function contendersFor(
     {
       alg,
       name: 'createSender().send',
-      connection: 'new per request',
+      connection: 'keep-alive',
       receiver: `${alg} sender`,
       concurrency: CONCURRENCY,
       run: async () => {
@@ -265,10 +267,11 @@ export async function runDeliveryScenario(log: (line: string) => void): Promise<
   const { child, ports } = await startReceiver(receivers)
   child.removeAllListeners('exit')
   const keepAliveAgent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY })
+  const senders: Sender[] = []
   try {
     const contenders: Contender[] = []
     for (const alg of ALGORITHMS) {
-      contenders.push(...(await contendersFor(alg, body, ports, keepAliveAgent)))
+      contenders.push(...(await contendersFor(alg, body, ports, keepAliveAgent, senders)))
     }
     log(
       `${contenders.length} contenders (RS256 and ES256), ${CONCURRENCY} in flight over the ` +
@@ -316,7 +319,7 @@ export async function runDeliveryScenario(log: (line: string) => void): Promise<
       contenders.findIndex((c) => c.alg === alg && c.name === name && c.connection === connection)
     const senderToKeepAlive = Object.fromEntries(
       ALGORITHMS.map((alg) => {
-        const sent = batches[pick(alg, 'createSender().send', 'new per request')] as Batch[]
+        const sent = batches[pick(alg, 'createSender().send', 'keep-alive')] as Batch[]
         const pooled = batches[pick(alg, 'sign + http.request', 'keep-alive')] as Batch[]
         return [
           alg,
@@ -336,6 +339,7 @@ export async function runDeliveryScenario(log: (line: string) => void): Promise<
       rows,
     }
   } finally {
+    for (const sender of senders) await sender.close()
     keepAliveAgent.destroy()
     child.kill()
   }

@@ -7,6 +7,7 @@ import type { ConnectionOptions, Job } from 'bullmq'
 import { deadLetterKeys, saveDeadLetter } from './dead-letter-store.js'
 import { checkConnection, checkQueueName, DEFAULT_QUEUE_NAME, decodeDelivery } from './queue-job.js'
 import type { QueuedDeliveryData } from './queue-job.js'
+import { traceJob } from './queue-telemetry.js'
 
 const fail: Fail = failWith('createDeliveryWorker')
 
@@ -134,7 +135,10 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     }
   }
 
-  const worker = new Worker<QueuedDeliveryData, DeliveryJobOutcome>(queueName, processJob, {
+  const tracedJob = (job: Job<QueuedDeliveryData>): Promise<DeliveryJobOutcome> =>
+    traceJob(queueName, job, () => processJob(job))
+
+  const worker = new Worker<QueuedDeliveryData, DeliveryJobOutcome>(queueName, tracedJob, {
     connection,
     concurrency,
     lockDuration,
@@ -146,7 +150,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
 
   return Object.freeze({
     close(force = false) {
-      closing ??= worker.close(force)
+      closing ??= worker.close(force).finally(() => sender.close())
       return closing
     },
   })

@@ -21,6 +21,7 @@ import {
 import type { QueuedDeliveryData } from './queue-job.js'
 import { DeliveryQueueError } from './delivery-queue-error.js'
 import { withQueueTimeout } from './queue-timeout.js'
+import { observeQueueDepth, traceEnqueue } from './queue-telemetry.js'
 
 const fail: Fail = failWith('createQueuedSender')
 
@@ -126,13 +127,14 @@ export function createQueuedSender(options: QueuedSenderOptions): QueuedSender {
   const queue = new Queue<QueuedDeliveryData>(queueName, { connection })
   queue.on('error', report)
   const keys = deadLetterKeys((type) => queue.toKey(type))
+  const stopDepthGauge = observeQueueDepth(queue, queueName, enqueueTimeout)
   let closed = false
 
   function open(): void {
     if (closed) throw new DeliveryQueueError('ERR_QUEUE_CLOSED', 'the queued sender is closed')
   }
 
-  async function enqueue(data: QueuedDeliveryData): Promise<void> {
+  async function add(data: QueuedDeliveryData): Promise<void> {
     await queue.add(DELIVERY_JOB_NAME, data, {
       jobId: jobIdOf(data.webhookId),
       // Retries happen inside the worker's sender; a BullMQ retry would repeat all of them.
@@ -140,6 +142,10 @@ export function createQueuedSender(options: QueuedSenderOptions): QueuedSender {
       removeOnComplete: true,
       removeOnFail: false,
     })
+  }
+
+  async function enqueue(data: QueuedDeliveryData): Promise<void> {
+    await traceEnqueue(queueName, data, add)
   }
 
   let durability: Promise<void> | undefined
@@ -257,6 +263,7 @@ export function createQueuedSender(options: QueuedSenderOptions): QueuedSender {
     async close() {
       if (closed) return
       closed = true
+      stopDepthGauge()
       // quit() waits for a Redis that may be gone: past the timeout, drop the connection.
       await withQueueTimeout(queue.close(), enqueueTimeout, 'close').catch(async () => {
         await withQueueTimeout(queue.disconnect(), enqueueTimeout, 'close').catch(() => {})

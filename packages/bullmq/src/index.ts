@@ -2,6 +2,7 @@ export { createQueuedSender } from './create-queued-sender.js'
 export { createDeliveryWorker } from './create-delivery-worker.js'
 export { DeliveryQueueError } from './delivery-queue-error.js'
 export { DEFAULT_QUEUE_NAME } from './queue-job.js'
+export { reportCircuitState } from './report-circuit-state.js'
 
 export type { QueuedSender, QueuedSenderOptions } from './create-queued-sender.js'
 export type {
@@ -12,3 +13,4 @@ export type {
 export type { DeliveryQueueErrorCode } from './delivery-queue-error.js'
 export type { QueuedDeliveryData } from './queue-job.js'
 export type { StoredDeadLetter } from './dead-letter-store.js'
+export type { CircuitState } from './report-circuit-state.js'

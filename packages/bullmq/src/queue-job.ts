@@ -1,6 +1,6 @@
 import { prepareDelivery } from '@hookseal/core/send'
 import type { Delivery } from '@hookseal/core/send'
-import type { Fail } from '@hookseal/core/http'
+import type { Fail, TraceContext } from '@hookseal/core/http'
 import type { ConnectionOptions } from 'bullmq'
 
 /** The queue's name when none is given. */
@@ -22,6 +22,8 @@ export interface QueuedDeliveryData {
   readonly webhookId: string
   /** When `send` stored it, in ms since the epoch. */
   readonly enqueuedAt: number
+  /** The W3C trace context of the code that enqueued it, when OpenTelemetry is in use. */
+  readonly trace?: TraceContext
 }
 
 /** Ids BullMQ takes as custom job ids as they are. */

@@ -50,10 +50,12 @@ describe('entry points by audience', () => {
       'failWith',
       'jwksResponder',
       'numberOption',
+      'observeGauge',
       'problemResponse',
       'rawBodyUnavailable',
       'readRawBody',
       'shouldReportRefusal',
+      'traceQueueHop',
     ])
   })
 

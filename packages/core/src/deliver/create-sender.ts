@@ -1,6 +1,8 @@
 import { callListener } from '../lib/call-listener.js'
+import { instrumentSend, traceAttempt } from '../telemetry/instrument-delivery.js'
 import { backoffDelay } from './backoff-delay.js'
 import { checkDestination } from './check-destination.js'
+import { createConnectionPool } from './create-connection-pool.js'
 import { DeliveryError } from './delivery-error.js'
 import type { DeliveryAttemptError } from './delivery-error.js'
 import { normalizeSenderOptions } from './normalize-sender-options.js'
@@ -41,6 +43,8 @@ function tokenRefused(error: DeliveryAttemptError): boolean {
  * Destinations are checked before anything is signed: HTTPS only, on an `allowedHosts` host, and an
  * IP-literal host must be public. A host name's addresses are checked as the connection is made,
  * on the very addresses the socket uses, so DNS rebinding cannot slip a private address in.
+ * Connections are kept open per origin (`keepAlive`) and reused after a 2xx; each new one is checked
+ * in the same way, and `close` ends them.
  *
  * > [!NOTE]
  * > Private, loopback, link-local (cloud metadata), CGNAT, multicast and reserved addresses are
@@ -67,6 +71,7 @@ function tokenRefused(error: DeliveryAttemptError): boolean {
  */
 export function createSender(options: SenderOptions): Sender {
   const config = normalizeSenderOptions(options)
+  const pool = createConnectionPool(options.keepAlive)
 
   const emit = callListener<DeliveryEvent>(config.onEvent)
 
@@ -74,7 +79,12 @@ export function createSender(options: SenderOptions): Sender {
     const prepared = prepareDelivery(delivery)
     const { webhookId } = prepared
     const url = checkDestination(prepared.url, config, webhookId)
-    const target: AttemptTarget = { url, delivery: prepared, auth: config.authFor(url) }
+    const target: AttemptTarget = {
+      url,
+      delivery: prepared,
+      auth: config.authFor(url),
+      agent: pool.agentFor(url),
+    }
     const started = performance.now()
     const elapsed = (): number => performance.now() - started
     const attempts: DeliveryAttempt[] = []
@@ -116,7 +126,10 @@ export function createSender(options: SenderOptions): Sender {
     let tokenRefreshed = false
     for (;;) {
       const timeout = Math.min(config.timeout, Math.max(1, config.maxElapsed - elapsed()))
-      const outcome = await performAttempt(config, target, attempts.length + 1, timeout)
+      const attempt = attempts.length + 1
+      const outcome = await traceAttempt(target, attempt, () =>
+        performAttempt(config, target, attempt, timeout),
+      )
       attempts.push(outcome.record)
       emit({ type: 'delivery-attempt', url: url.href, webhookId, attempt: outcome.record })
 
@@ -184,5 +197,11 @@ export function createSender(options: SenderOptions): Sender {
     }
   }
 
-  return Object.freeze({ send })
+  return Object.freeze({
+    send: instrumentSend(send),
+    close() {
+      pool.close()
+      return Promise.resolve()
+    },
+  })
 }

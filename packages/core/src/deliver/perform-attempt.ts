@@ -1,3 +1,4 @@
+import type { Agent } from 'node:http'
 import { BoundedRequestError, boundedRequest } from '../lib/bounded-request.js'
 import type { BoundedResponse } from '../lib/bounded-request.js'
 import type { SignedWebhookHeaders } from '../sign/types.js'
@@ -13,6 +14,8 @@ export interface AttemptTarget {
   readonly url: URL
   readonly delivery: PreparedDelivery
   readonly auth: ResolvedAuth | undefined
+  /** The origin's keep-alive pool, or `false` for a connection of its own. */
+  readonly agent: Agent | false
 }
 
 /** One attempt's record, and what deciding on the next one needs. */
@@ -135,6 +138,7 @@ export async function performAttempt(
       maxResponseBytes: config.maxResponseBytes,
       overflow: 'truncate',
       lookup: config.lookupFor(url),
+      ...(target.agent === false ? {} : { agent: target.agent }),
       ...(config.ca === undefined ? {} : { ca: config.ca }),
     })
   } catch (cause) {

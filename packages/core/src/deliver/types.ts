@@ -148,6 +148,19 @@ export interface DestinationAuth {
   clientCredentials?: ClientCredentialsOptions
 }
 
+/** How a sender keeps connections open between deliveries to the same origin. */
+export interface KeepAliveOptions {
+  /**
+   * Connections open at once per origin; further deliveries to it wait for one, within their
+   * `timeout`. @default 50
+   */
+  maxSockets?: number
+  /** Idle connections kept per origin. @default 10 */
+  maxIdleSockets?: number
+  /** How long an idle connection is kept, in ms. @default 4000 */
+  idleTimeout?: number
+}
+
 export interface SenderOptions {
   /** Signs each attempt; `createSigner({ issuer, keys })` makes one. */
   signer: Signer
@@ -210,6 +223,13 @@ export interface SenderOptions {
    * @default the system resolver (`dns.promises.lookup(name, { all: true })`)
    */
   resolve?: ResolveHost
+  /**
+   * Connections are kept open per origin and reused by later deliveries there, after a 2xx whose
+   * body was read to its end; any other answer closes its connection. Every new connection's
+   * addresses still pass the SSRF guard. `false` opens a connection per attempt.
+   * @default { maxSockets: 50, maxIdleSockets: 10, idleTimeout: 4000 }
+   */
+  keepAlive?: KeepAliveOptions | false
 }
 
 /** Delivers signed webhooks. */
@@ -221,4 +241,9 @@ export interface Sender {
    * Rejects with a `TypeError` for a malformed delivery.
    */
   send(delivery: Delivery): Promise<DeliveryResult>
+  /**
+   * Closes the sender's idle connections now, and those in use as their response ends. Deliveries
+   * after it still work, on a connection each.
+   */
+  close(): Promise<void>
 }

@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http'
 import type {
+  Agent,
   ClientRequest,
   IncomingHttpHeaders,
   IncomingMessage,
@@ -33,6 +34,13 @@ export interface BoundedRequestOptions {
   readonly ca?: CaCertificates
   /** Resolves the host name; the socket connects only to what this hands back. */
   readonly lookup?: LookupFunction
+  /**
+   * A keep-alive agent whose sockets may be reused; new sockets still go through `lookup`. A socket
+   * goes back to it only after a 2xx whose body was read to its end: any other answer closes it, so
+   * that the next attempt connects, and resolves and checks the name, afresh.
+   * @default a connection of its own, closed after the response
+   */
+  readonly agent?: Agent
 }
 
 /** A response whose body was read within the limits (or not read, per `readBodyIf`). */
@@ -65,9 +73,8 @@ function open(url: URL, options: BoundedRequestOptions): ClientRequest {
   const common: RequestOptions = {
     method: options.method,
     headers: options.headers,
-    // A fresh connection per request keeps the timeout honest (it covers connect) and means every
-    // connection goes through `lookup`: a pooled socket would skip the address check.
-    agent: false,
+    // Without a pool, a fresh connection per request: every connection goes through `lookup`.
+    agent: options.agent ?? false,
     ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
   }
   if (url.protocol !== 'https:') return httpRequest(url, common)
@@ -129,7 +136,12 @@ export function boundedRequest(url: URL, options: BoundedRequestOptions): Promis
 
     function readBody(response: IncomingMessage): void {
       const status = response.statusCode ?? 0
-      const { headers } = response
+      const { headers, socket } = response
+      if (options.agent !== undefined && (status < 200 || status > 299)) {
+        // Node hands the socket back to the agent as the body ends, before `finish` runs: a socket
+        // that answered with a failure must not serve the next attempt.
+        response.once('end', () => socket.destroy())
+      }
       if (options.readBodyIf !== undefined && !options.readBodyIf(status)) {
         return finish({ status, headers, body: Buffer.alloc(0), truncated: false })
       }

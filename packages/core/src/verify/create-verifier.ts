@@ -8,6 +8,7 @@ import { isUsable } from '../keys/verification-key.js'
 import { checkClaims } from './check-claims.js'
 import { checkBodyDigest, checkRequestTarget } from './check-request-binding.js'
 import { checkTokenType } from './check-token-type.js'
+import { instrumentVerifier } from '../telemetry/instrument-verifier.js'
 import { normalizeVerifierOptions } from './normalize-verifier-options.js'
 import type { IssuerSettings, VerifierSettings } from './normalize-verifier-options.js'
 import type { DetectedCredential, InboundScheme } from '../schemes/inbound-scheme.js'
@@ -46,12 +47,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const settings = normalizeVerifierOptions(options)
   // With JWT senders alone the request goes straight to the token check, as before schemes existed.
   if (settings.schemes.length === 0 && settings.dedicated.size === 0) {
-    return { verify: (request) => verifyToken(settings, request) }
+    return instrumentVerifier({ verify: (request) => verifyToken(settings, request) })
   }
   const jwt = settings.issuers.size + settings.dedicated.size > 0
   const schemes = jwt ? [jwtScheme(settings), ...settings.schemes] : settings.schemes
   const carriers = schemes.map((scheme) => scheme.carriers).join(', or ')
-  return {
+  return instrumentVerifier({
     verify: async (request) => {
       checkRequest(request)
       let found: DetectedCredential | undefined
@@ -70,7 +71,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
         throw new WebhookError('ERR_SIGNATURE_MISSING', `missing ${carriers}`)
       return found.verify()
     },
-  }
+  })
 }
 
 /**

@@ -31,6 +31,8 @@ export interface Receiver {
   readonly requests: readonly ReceivedRequest[]
   /** TCP connections accepted, whether or not a request followed. */
   readonly connections: number
+  /** TCP connections accepted and not yet closed. */
+  readonly openConnections: number
   /** Queues replies for the next requests, in order; once used up, `fallback` answers. */
   reply(...replies: Reply[]): void
   /** The answer when no queued reply is left. @default { status: 200 } */
@@ -67,6 +69,7 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
   const queue: Reply[] = []
   let fallback: Reply = { status: 200 }
   let connections = 0
+  let closed = 0
 
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     const chunks: Buffer[] = []
@@ -89,7 +92,10 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
       ? createHttpServer(listener)
       : createHttpsServer(options.tls, listener)
   // TCP connections, counted before any TLS handshake: a refused destination must see none at all.
-  server.on('connection', () => connections++)
+  server.on('connection', (socket) => {
+    connections++
+    socket.once('close', () => closed++)
+  })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve())
@@ -103,6 +109,9 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
     requests,
     get connections() {
       return connections
+    },
+    get openConnections() {
+      return connections - closed
     },
     reply(...replies) {
       queue.push(...replies)
