@@ -1,6 +1,5 @@
 import { callListener, failWith, numberOption } from '@hookseal/core/http'
 import type { Fail } from '@hookseal/core/http'
-import type { Delivery } from '@hookseal/core/send'
 import { Queue } from 'bullmq'
 import type { ConnectionOptions } from 'bullmq'
 import {
@@ -17,8 +16,11 @@ import {
   DELIVERY_JOB_NAME,
   encodeDelivery,
   jobIdOf,
+  splitQueued,
 } from './queue-job.js'
-import type { QueuedDeliveryData } from './queue-job.js'
+import type { QueuedDelivery, QueuedDeliveryData } from './queue-job.js'
+import type { DestinationCommands } from './destination-store.js'
+import { joinLine, orderingKeyOf } from './ordering-store.js'
 import { DeliveryQueueError } from './delivery-queue-error.js'
 import { withQueueTimeout } from './queue-timeout.js'
 
@@ -42,6 +44,11 @@ export interface QueuedSenderOptions {
   connection: ConnectionOptions
   /** The BullMQ queue; the workers must use the same one. @default 'hookseal-deliveries' */
   queueName?: string
+  /**
+   * BullMQ's key prefix; the workers must use the same one. A hash tag (`'{hookseal}'`) keeps every
+   * key of the queue in one Redis Cluster slot. @default 'bull'
+   */
+  prefix?: string
   /**
    * Longest wait for Redis to store a delivery (or to answer a dead-letter call), in ms; past it
    * the call rejects with `ERR_QUEUE_UNAVAILABLE`. @default 5000
@@ -69,7 +76,7 @@ export interface QueuedSender {
    * again while its job is pending keeps one job. Rejects with a `TypeError` for a malformed
    * delivery, and with a `DeliveryQueueError` when Redis did not store it within `enqueueTimeout`.
    */
-  send(delivery: Delivery): Promise<{ webhookId: string }>
+  send(delivery: QueuedDelivery): Promise<{ webhookId: string }>
   /** The dead letters, oldest first. @default offset 0, limit 100 */
   listDeadLetters(options?: { offset?: number; limit?: number }): Promise<StoredDeadLetter[]>
   /** One webhook's dead letter, if it has one. */
@@ -118,12 +125,18 @@ export function createQueuedSender(options: QueuedSenderOptions): QueuedSender {
   const enqueueTimeout = numberOption(fail, 'enqueueTimeout', options.enqueueTimeout, 5000, {
     integer: true,
   })
-  const { onError, requireAppendOnly = true } = options
+  const { onError, requireAppendOnly = true, prefix } = options
+  if (prefix !== undefined && (typeof prefix !== 'string' || prefix === '')) {
+    fail('prefix must be a non-empty string')
+  }
   if (onError !== undefined && typeof onError !== 'function') fail('onError must be a function')
   if (typeof requireAppendOnly !== 'boolean') fail('requireAppendOnly must be a boolean')
   const report = callListener(onError)
 
-  const queue = new Queue<QueuedDeliveryData>(queueName, { connection })
+  const queue = new Queue<QueuedDeliveryData>(queueName, {
+    connection,
+    ...(prefix === undefined ? {} : { prefix }),
+  })
   queue.on('error', report)
   const keys = deadLetterKeys((type) => queue.toKey(type))
   let closed = false
@@ -133,9 +146,20 @@ export function createQueuedSender(options: QueuedSenderOptions): QueuedSender {
   }
 
   async function enqueue(data: QueuedDeliveryData): Promise<void> {
+    const jobId = jobIdOf(data.webhookId)
+    if (data.orderingKey !== undefined) {
+      // In line before the job exists, so that the job never runs ahead of its line.
+      const redis = (await queue.client) as unknown as DestinationCommands
+      const line = orderingKeyOf(
+        (type) => queue.toKey(type),
+        new URL(data.url).origin,
+        data.orderingKey,
+      )
+      await joinLine(redis, line, jobId)
+    }
     await queue.add(DELIVERY_JOB_NAME, data, {
-      jobId: jobIdOf(data.webhookId),
-      // Retries happen inside the worker's sender; a BullMQ retry would repeat all of them.
+      jobId,
+      // The worker makes one attempt per run and schedules the next as a delayed job itself.
       attempts: 1,
       removeOnComplete: true,
       removeOnFail: false,
@@ -186,9 +210,10 @@ export function createQueuedSender(options: QueuedSenderOptions): QueuedSender {
   // At start-up, so that a Redis without persistence is reported before the first delivery.
   durable().catch(() => {})
 
-  async function send(delivery: Delivery): Promise<{ webhookId: string }> {
+  async function send(queued: QueuedDelivery): Promise<{ webhookId: string }> {
     open()
-    const data = encodeDelivery(delivery)
+    const { delivery, extras } = splitQueued(queued)
+    const data = { ...encodeDelivery(delivery), ...extras }
     const { webhookId } = data
     await withQueueTimeout(
       durable().then(() => enqueue(data)),
@@ -209,7 +234,8 @@ export function createQueuedSender(options: QueuedSenderOptions): QueuedSender {
       // A finished job would make BullMQ ignore the new one with the same id.
       if (state === 'failed' || state === 'completed') await existing.remove()
     }
-    await enqueue(encodeDelivery(letter.delivery))
+    const { delivery, extras } = splitQueued(letter.delivery)
+    await enqueue({ ...encodeDelivery(delivery), ...extras })
     // Removed only once queued again: a crash in between leaves both, never neither.
     await removeDeadLetter(client, keys, webhookId)
     return true

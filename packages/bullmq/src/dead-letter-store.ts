@@ -10,7 +10,10 @@ import type { QueuedDeliveryData } from './queue-job.js'
 export interface StoredDeadLetter {
   readonly webhookId: string
   /** The delivery as asked for: `replayDeadLetter` re-enqueues exactly this. */
-  readonly delivery: DeadLetter['delivery']
+  readonly delivery: DeadLetter['delivery'] & {
+    readonly eventType?: string
+    readonly orderingKey?: string
+  }
   readonly reason: DeadLetterReason
   /** Every request made, in order. */
   readonly attempts: readonly DeliveryAttempt[]
@@ -69,10 +72,11 @@ export async function saveDeadLetter(
   keys: DeadLetterKeys,
   letter: DeadLetter,
   now = Date.now(),
+  extras: { eventType?: string; orderingKey?: string } = {},
 ): Promise<void> {
   const { webhookId } = letter.delivery
   const stored: StoredJson = {
-    job: encodeDelivery(letter.delivery, now),
+    job: { ...encodeDelivery(letter.delivery, now), ...extras },
     reason: letter.reason,
     attempts: letter.attempts,
     error: {
@@ -100,6 +104,8 @@ function parse(webhookId: string, json: string): StoredDeadLetter {
       method: stored.job.method,
       headers: stored.job.headers,
       webhookId,
+      ...(stored.job.eventType === undefined ? {} : { eventType: stored.job.eventType }),
+      ...(stored.job.orderingKey === undefined ? {} : { orderingKey: stored.job.orderingKey }),
     },
     reason: stored.reason,
     attempts: stored.attempts,

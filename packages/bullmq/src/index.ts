@@ -10,5 +10,5 @@ export type {
   DeliveryWorkerOptions,
 } from './create-delivery-worker.js'
 export type { DeliveryQueueErrorCode } from './delivery-queue-error.js'
-export type { QueuedDeliveryData } from './queue-job.js'
+export type { QueuedDelivery, QueuedDeliveryData } from './queue-job.js'
 export type { StoredDeadLetter } from './dead-letter-store.js'

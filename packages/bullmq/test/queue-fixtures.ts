@@ -19,6 +19,10 @@ export interface QueueReceiver {
   readonly requests: QueueReceived[]
   /** Status for each request; may wait before answering. @default 204 at once */
   answer: (request: QueueReceived) => number | Promise<number>
+  /** Sent as `Retry-After` with every answer, when set. */
+  retryAfter?: string
+  /** Sent as the body of every answer, when set. */
+  responseBody?: string
   /** Distinct `Webhook-Id`s received: what de-duplication leaves. */
   ids(): Set<string>
   close(): Promise<void>
@@ -46,7 +50,10 @@ export async function startQueueReceiver(): Promise<QueueReceiver> {
       requests.push(request)
       void Promise.resolve(receiver.answer(request)).then(
         (status) => {
-          if (!res.destroyed) res.writeHead(status).end()
+          if (res.destroyed) return
+          const headers =
+            receiver.retryAfter === undefined ? {} : { 'retry-after': receiver.retryAfter }
+          res.writeHead(status, headers).end(receiver.responseBody)
         },
         () => res.destroy(),
       )
