@@ -347,8 +347,14 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     }
   }
 
-  function announce(destination: string, change: { before: string; after: string }, at: number) {
-    if (change.before === change.after) return
+  function announce(
+    destination: string,
+    change: { before: string; after: string },
+    at: number,
+    probe: boolean,
+  ) {
+    // A failed probe pauses the destination again, for another cool-off.
+    if (change.before === change.after && !(probe && change.after === 'paused')) return
     if (change.after === 'paused') emitDestination({ type: 'destination-paused', destination, at })
     if (change.after === 'active') emitDestination({ type: 'destination-resumed', destination, at })
   }
@@ -404,14 +410,15 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         }
         throw error
       }
-      return failed(job, token, error, { line, keys, destination, limits, history, counted })
+      const probe = admission.probe
+      return failed(job, token, error, { line, keys, destination, limits, history, counted, probe })
     }
     const attempts = [
       ...history,
       ...result.attempts.map((attempt, index) => record(attempt, history.length + index + 1)),
     ]
     const at = clock()
-    announce(destination, await settle(redis, keys, jobId, 'ok', circuit, at), at)
+    announce(destination, await settle(redis, keys, jobId, 'ok', circuit, at), at, admission.probe)
     if (line !== undefined) await leaveLine(redis, line, jobId)
     return { delivered: true, status: result.status, attempts: attempts.length }
   }
@@ -427,6 +434,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       limits: Limits
       history: readonly DeliveryAttempt[]
       counted: number
+      probe: boolean
     },
   ): Promise<DeliveryJobOutcome> {
     const { line, keys, destination, limits, history } = context
@@ -448,7 +456,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       circuit,
       at,
     )
-    announce(destination, change, at)
+    announce(destination, change, at, context.probe)
     if (change.after === 'disabled' && change.before !== 'disabled') {
       emitDestination({
         type: 'destination-disabled',

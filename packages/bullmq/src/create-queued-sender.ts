@@ -19,7 +19,8 @@ import {
   splitQueued,
 } from './queue-job.js'
 import type { QueuedDelivery, QueuedDeliveryData } from './queue-job.js'
-import type { DestinationCommands } from './destination-store.js'
+import { readDestination, readDestinations, switchDestination } from './destination-store.js'
+import type { DestinationCommands, DestinationInfo } from './destination-store.js'
 import { joinLine, orderingKeyOf } from './ordering-store.js'
 import { DeliveryQueueError } from './delivery-queue-error.js'
 import { withQueueTimeout } from './queue-timeout.js'
@@ -88,8 +89,33 @@ export interface QueuedSender {
   replayDeadLetter(webhookId: string): Promise<boolean>
   /** Deletes one webhook's dead letter without sending it; false when there was none. */
   deleteDeadLetter(webhookId: string): Promise<boolean>
+  /** Every destination the workers have seen (or an operator switched), with its circuit. */
+  listDestinations(): Promise<DestinationInfo[]>
+  /** One destination's circuit; `destination` is a URL or an origin. */
+  getDestination(destination: string): Promise<DestinationInfo>
+  /**
+   * Disables a destination by hand: its deliveries wait, none is attempted or dropped, until it is
+   * enabled. Resolves to its state before.
+   */
+  disableDestination(destination: string): Promise<DestinationInfo['state']>
+  /**
+   * Enables a destination (disabled by hand, by a 410, or for failing too long) and closes its
+   * circuit: the deliveries that waited go within the workers' `maxHold`. Resolves to its state
+   * before.
+   */
+  enableDestination(destination: string): Promise<DestinationInfo['state']>
   /** Closes the queue's connection (not a client passed as `connection`). */
   close(): Promise<void>
+}
+
+/** The origin of a URL or origin an operator typed; a `TypeError` for anything else. */
+function originOf(destination: string): string {
+  if (typeof destination !== 'string' || !URL.canParse(destination)) {
+    throw new TypeError('destination must be a URL or an origin (https://host[:port])')
+  }
+  const { origin } = new URL(destination)
+  if (origin === 'null') throw new TypeError('destination must be an http(s) URL or origin')
+  return origin
 }
 
 /**
@@ -138,8 +164,17 @@ export function createQueuedSender(options: QueuedSenderOptions): QueuedSender {
     ...(prefix === undefined ? {} : { prefix }),
   })
   queue.on('error', report)
-  const keys = deadLetterKeys((type) => queue.toKey(type))
+  const toKey = (type: string): string => queue.toKey(type)
+  const keys = deadLetterKeys(toKey)
+  // BullMQ types its connection loosely; it is an ioredis client.
+  const commands = async () => (await queue.client) as unknown as DestinationCommands
   let closed = false
+
+  /** An operator's call: refused once closed, bounded by `enqueueTimeout`. */
+  async function operate<T>(what: string, run: (redis: DestinationCommands) => Promise<T>) {
+    open()
+    return withQueueTimeout(commands().then(run), enqueueTimeout, what)
+  }
 
   function open(): void {
     if (closed) throw new DeliveryQueueError('ERR_QUEUE_CLOSED', 'the queued sender is closed')
@@ -149,13 +184,8 @@ export function createQueuedSender(options: QueuedSenderOptions): QueuedSender {
     const jobId = jobIdOf(data.webhookId)
     if (data.orderingKey !== undefined) {
       // In line before the job exists, so that the job never runs ahead of its line.
-      const redis = (await queue.client) as unknown as DestinationCommands
-      const line = orderingKeyOf(
-        (type) => queue.toKey(type),
-        new URL(data.url).origin,
-        data.orderingKey,
-      )
-      await joinLine(redis, line, jobId)
+      const line = orderingKeyOf(toKey, new URL(data.url).origin, data.orderingKey)
+      await joinLine(await commands(), line, jobId)
     }
     await queue.add(DELIVERY_JOB_NAME, data, {
       jobId,
@@ -278,6 +308,27 @@ export function createQueuedSender(options: QueuedSenderOptions): QueuedSender {
         enqueueTimeout,
         'the dead letter was not deleted',
         webhookId,
+      )
+    },
+    async listDestinations() {
+      return operate('destinations were not listed', (redis) => readDestinations(redis, toKey))
+    },
+    async getDestination(destination: string) {
+      const origin = originOf(destination)
+      return operate('the destination was not read', (redis) =>
+        readDestination(redis, toKey, origin),
+      )
+    },
+    async disableDestination(destination: string) {
+      const origin = originOf(destination)
+      return operate('the destination was not disabled', (redis) =>
+        switchDestination(redis, toKey, origin, 'disable', Date.now()),
+      )
+    },
+    async enableDestination(destination: string) {
+      const origin = originOf(destination)
+      return operate('the destination was not enabled', (redis) =>
+        switchDestination(redis, toKey, origin, 'enable', Date.now()),
       )
     },
     async close() {

@@ -11,6 +11,8 @@ export interface QueueReceived {
   readonly token: string
   readonly headers: IncomingHttpHeaders
   readonly body: string
+  /** When it arrived, in ms since the epoch. */
+  readonly at: number
 }
 
 /** A loopback receiver that records every request and answers from `answer`. */
@@ -46,6 +48,7 @@ export async function startQueueReceiver(): Promise<QueueReceiver> {
         token: String(req.headers['x-signature']),
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
+        at: Date.now(),
       }
       requests.push(request)
       void Promise.resolve(receiver.answer(request)).then(

@@ -1,65 +1,10 @@
-import { Queue } from 'bullmq'
-import type { Signer } from '@hookseal/core/send'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { createDeliveryWorker, createQueuedSender } from '../src/index.js'
-import type { DeliveryWorkerOptions, QueuedDeliveryData } from '../src/index.js'
+import { describe, expect, it } from 'vitest'
 import { scheduledDelay } from '../src/retry-schedule.js'
-import { startTestRedis } from '@hookseal/test-support/redis-server'
-import type { TestRedis } from '@hookseal/test-support/redis-server'
 import { waitUntil } from '@hookseal/test-support/wait-until'
-import { createQueueTestSigner, LOOPBACK, startQueueReceiver } from './queue-fixtures.js'
-import type { QueueReceiver } from './queue-fixtures.js'
+import { useQueueHarness } from './queue-harness.js'
 
-let redis: TestRedis
-let signer: Signer
-let receiver: QueueReceiver
-let queueName: string
-let round = 0
-const closers: Array<() => Promise<unknown>> = []
-
-beforeAll(async () => {
-  redis = await startTestRedis({ appendOnly: true })
-  signer = await createQueueTestSigner()
-})
-
-afterAll(() => redis.stop())
-
-beforeEach(async () => {
-  receiver = await startQueueReceiver()
-  queueName = `schedule-${++round}`
-})
-
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close()
-  await receiver.close()
-})
-
-const connection = () => ({ host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null })
-
-function queued() {
-  const sender = createQueuedSender({ connection: connection(), queueName })
-  closers.push(() => sender.close())
-  return sender
-}
-
-function inspector() {
-  const queue = new Queue<QueuedDeliveryData>(queueName, { connection: connection() })
-  closers.push(() => queue.close())
-  return queue
-}
-
-function worker(options: Partial<DeliveryWorkerOptions> = {}) {
-  const started = createDeliveryWorker({
-    connection: connection(),
-    queueName,
-    signer,
-    ...LOOPBACK,
-    jitter: 0,
-    ...options,
-  })
-  closers.push(() => started.close())
-  return started
-}
+const queue = useQueueHarness('schedule')
+const { queued, inspector, worker } = queue
 
 describe('the retry schedule', () => {
   it('spreads waits by the jitter, honours Retry-After up to its bound, and ends', () => {
@@ -77,12 +22,12 @@ describe('the retry schedule', () => {
   it('makes one attempt per job run and waits for the next in the delayed set, not in a worker', async () => {
     const sender = queued()
     const inspect = inspector()
-    receiver.answer = () => 503
+    queue.receiver.answer = () => 503
     worker({ schedule: [3_600_000] })
-    await sender.send({ url: receiver.url, body: '{"n":1}', webhookId: 'evt_later' })
+    await sender.send({ url: queue.receiver.url, body: '{"n":1}', webhookId: 'evt_later' })
 
     await expect.poll(() => inspect.getDelayedCount(), { timeout: 10_000 }).toBe(1)
-    expect(receiver.requests).toHaveLength(1)
+    expect(queue.receiver.requests).toHaveLength(1)
     const [job] = await inspect.getDelayed()
     // The next attempt is an hour away, and nothing is active meanwhile.
     expect(job?.delay).toBe(3_600_000)
@@ -103,11 +48,11 @@ describe('the retry schedule', () => {
     const sender = queued()
     const inspect = inspector()
     let calls = 0
-    receiver.answer = () => (++calls < 3 ? 503 : 204)
-    receiver.retryAfter = '1'
-    receiver.responseBody = 'x'.repeat(5000)
+    queue.receiver.answer = () => (++calls < 3 ? 503 : 204)
+    queue.receiver.retryAfter = '1'
+    queue.receiver.responseBody = 'x'.repeat(5000)
     worker({ schedule: [5, 5, 5], maxExcerpt: 100, maxRetryAfter: 400 })
-    await sender.send({ url: receiver.url, body: '{}', webhookId: 'evt_retry_after' })
+    await sender.send({ url: queue.receiver.url, body: '{}', webhookId: 'evt_retry_after' })
     await expect.poll(() => inspect.getDelayed(), { timeout: 10_000 }).toHaveLength(1)
     const [waiting] = await inspect.getDelayed()
     // Retry-After: 1 s asked, cut to maxRetryAfter; the schedule's 5 ms would have been sooner.
@@ -130,20 +75,20 @@ describe('the retry schedule', () => {
 
   it('picks the schedule by event type, then destination, then the default', async () => {
     const sender = queued()
-    receiver.answer = () => 503
-    const origin = new URL(receiver.url).origin
+    queue.receiver.answer = () => 503
+    const origin = new URL(queue.receiver.url).origin
     worker({
       schedule: [5, 5, 5, 5],
       destinations: { [origin]: { schedule: [5] } },
       eventTypes: { 'ping.once': { schedule: [] } },
     })
     await sender.send({
-      url: receiver.url,
+      url: queue.receiver.url,
       body: '{}',
       webhookId: 'evt_once',
       eventType: 'ping.once',
     })
-    await sender.send({ url: receiver.url, body: '{}', webhookId: 'evt_twice' })
+    await sender.send({ url: queue.receiver.url, body: '{}', webhookId: 'evt_twice' })
     await expect.poll(() => sender.listDeadLetters(), { timeout: 10_000 }).toHaveLength(2)
     const attemptsOf = async (id: string) => (await sender.getDeadLetter(id))?.attempts.length
     expect(await attemptsOf('evt_once')).toBe(1)
@@ -159,23 +104,23 @@ describe('durability', () => {
     const sender = queued()
     const inspect = inspector()
     let failing = true
-    receiver.answer = () => (failing ? 503 : 204)
+    queue.receiver.answer = () => (failing ? 503 : 204)
     const first = worker({ schedule: [1500] })
     for (let n = 0; n < 3; n++) {
-      await sender.send({ url: receiver.url, body: `{"n":${n}}`, webhookId: `evt_aof_${n}` })
+      await sender.send({ url: queue.receiver.url, body: `{"n":${n}}`, webhookId: `evt_aof_${n}` })
     }
     await expect.poll(() => inspect.getDelayedCount(), { timeout: 10_000 }).toBe(3)
     await first.close(true)
     // Stored after the worker stopped: only Redis holds it.
-    await sender.send({ url: receiver.url, body: '{"n":3}', webhookId: 'evt_aof_3' })
+    await sender.send({ url: queue.receiver.url, body: '{"n":3}', webhookId: 'evt_aof_3' })
 
-    await redis.restart()
+    await queue.redis.restart()
     failing = false
     worker({ schedule: [1500] })
     // The three retried ones are attempted a second time, the fourth once.
-    await waitUntil(() => receiver.requests.length === 7, 'seven requests', 15_000)
+    await waitUntil(() => queue.receiver.requests.length === 7, 'seven requests', 15_000)
     expect(
-      receiver.requests
+      queue.receiver.requests
         .slice(3)
         .map((request) => request.webhookId)
         .sort(),
