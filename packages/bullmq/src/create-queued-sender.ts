@@ -3,6 +3,7 @@ import type { Fail } from '@hookseal/core/http'
 import { Queue } from 'bullmq'
 import type { ConnectionOptions } from 'bullmq'
 import {
+  deadLetterIdsBetween,
   deadLetterKeys,
   getDeadLetter,
   listDeadLetters,
@@ -22,6 +23,9 @@ import type { QueuedDelivery, QueuedDeliveryData } from './queue-job.js'
 import { readDestination, readDestinations, switchDestination } from './destination-store.js'
 import type { DestinationCommands, DestinationInfo } from './destination-store.js'
 import { joinLine, orderingKeyOf } from './ordering-store.js'
+import { failedJobsMatching, jobRecord, letterRecord, matches } from './operator-view.js'
+import type { DeliveryRecord, ReplayFilter } from './operator-view.js'
+import type { Job } from 'bullmq'
 import { DeliveryQueueError } from './delivery-queue-error.js'
 import { withQueueTimeout } from './queue-timeout.js'
 
@@ -89,6 +93,27 @@ export interface QueuedSender {
   replayDeadLetter(webhookId: string): Promise<boolean>
   /** Deletes one webhook's dead letter without sending it; false when there was none. */
   deleteDeadLetter(webhookId: string): Promise<boolean>
+  /**
+   * Where one delivery is (waiting, delayed with its next attempt's time, active, failed, or
+   * dead-lettered) with every attempt made; `undefined` when neither the queue nor the dead letters
+   * hold it (delivered jobs are removed).
+   */
+  getDelivery(webhookId: string): Promise<DeliveryRecord | undefined>
+  /**
+   * BullMQ's failed set, newest first: jobs that were not deliveries, destinations the worker's
+   * policy refuses, jobs given back by crashed workers too often, dead letters that could not be
+   * stored. @default offset 0, limit 100
+   */
+  listFailed(options?: { offset?: number; limit?: number }): Promise<DeliveryRecord[]>
+  /**
+   * Sends a failed job again (its attempts kept, its schedule started afresh); false when no failed
+   * job has that id.
+   */
+  replayFailed(webhookId: string): Promise<boolean>
+  /** Replays every dead letter matching the filter, oldest first; resolves to how many. */
+  replayDeadLetters(filter?: ReplayFilter): Promise<number>
+  /** Replays every failed job matching the filter (by when it failed); resolves to how many. */
+  replayFailedDeliveries(filter?: ReplayFilter): Promise<number>
   /** Every destination the workers have seen (or an operator switched), with its circuit. */
   listDestinations(): Promise<DestinationInfo[]>
   /** One destination's circuit; `destination` is a URL or an origin. */
@@ -271,8 +296,110 @@ export function createQueuedSender(options: QueuedSenderOptions): QueuedSender {
     return true
   }
 
+  function checkFilter(filter: ReplayFilter): {
+    destination: string | undefined
+    from?: number
+    to?: number
+  } {
+    if (typeof filter !== 'object' || filter === null)
+      throw new TypeError('filter must be an object')
+    for (const name of ['from', 'to'] as const) {
+      const value = filter[name]
+      if (value !== undefined && !Number.isFinite(value)) {
+        throw new TypeError(`${name} must be a time in ms since the epoch`)
+      }
+    }
+    return {
+      destination: filter.destination === undefined ? undefined : originOf(filter.destination),
+      ...(filter.from === undefined ? {} : { from: filter.from }),
+      ...(filter.to === undefined ? {} : { to: filter.to }),
+    }
+  }
+
+  async function retryFailed(job: Job<QueuedDeliveryData>): Promise<void> {
+    // A replay starts the schedule afresh; the attempts made stay in the record.
+    await job.updateData({ ...job.data, attemptsCounted: 0 })
+    await job.retry('failed')
+  }
+
+  async function replayFailed(webhookId: string): Promise<boolean> {
+    const job = await queue.getJob(jobIdOf(webhookId))
+    if (job === undefined || (await job.getState()) !== 'failed') return false
+    await retryFailed(job)
+    return true
+  }
+
+  async function inspect(webhookId: string): Promise<DeliveryRecord | undefined> {
+    const job = await queue.getJob(jobIdOf(webhookId))
+    if (job !== undefined) return jobRecord(job, await job.getState())
+    const letter = await getDeadLetter(await queue.client, keys, webhookId)
+    return letter === undefined ? undefined : letterRecord(letter)
+  }
+
+  /** Each Redis step of a bulk replay is bounded by `enqueueTimeout`, not the whole of it. */
+  function bounded<T>(promise: Promise<T>, what: string): Promise<T> {
+    return withQueueTimeout(promise, enqueueTimeout, what)
+  }
+
+  async function replayLetters(filter: ReturnType<typeof checkFilter>): Promise<number> {
+    const client = await bounded(queue.client, 'dead letters were not listed')
+    const ids = await bounded(
+      deadLetterIdsBetween(client, keys, filter.from, filter.to),
+      'dead letters were not listed',
+    )
+    let replayed = 0
+    for (const webhookId of ids) {
+      const letter = await bounded(getDeadLetter(client, keys, webhookId), 'a letter was not read')
+      if (
+        letter === undefined ||
+        !matches(letter.delivery.url, undefined, { destination: filter.destination })
+      )
+        continue
+      if (await bounded(replay(webhookId), `dead letter ${webhookId} was not replayed`)) replayed++
+    }
+    return replayed
+  }
+
+  async function replayFailedMatching(filter: ReturnType<typeof checkFilter>): Promise<number> {
+    const jobs = await bounded(failedJobsMatching(queue, filter), 'failed jobs were not listed')
+    for (const job of jobs) await bounded(retryFailed(job), `failed job ${job.id} was not replayed`)
+    return jobs.length
+  }
+
   return Object.freeze({
     send,
+    async getDelivery(webhookId: string) {
+      open()
+      return withQueueTimeout(inspect(webhookId), enqueueTimeout, 'the delivery was not read')
+    },
+    async listFailed({ offset = 0, limit = 100 } = {}) {
+      open()
+      numberOption(fail, 'offset', offset, 0, { integer: true, allowZero: true })
+      numberOption(fail, 'limit', limit, 100, { integer: true })
+      const jobs = withQueueTimeout(
+        queue.getFailed(offset, offset + limit - 1),
+        enqueueTimeout,
+        'failed jobs were not listed',
+      )
+      return (await jobs).map((job) => jobRecord(job, 'failed'))
+    },
+    async replayFailed(webhookId: string) {
+      open()
+      return withQueueTimeout(
+        replayFailed(webhookId),
+        enqueueTimeout,
+        `failed job ${webhookId} was not replayed`,
+        webhookId,
+      )
+    },
+    async replayDeadLetters(filter: ReplayFilter = {}) {
+      open()
+      return replayLetters(checkFilter(filter))
+    },
+    async replayFailedDeliveries(filter: ReplayFilter = {}) {
+      open()
+      return replayFailedMatching(checkFilter(filter))
+    },
     async listDeadLetters({ offset = 0, limit = 100 } = {}) {
       open()
       numberOption(fail, 'offset', offset, 0, { integer: true, allowZero: true })

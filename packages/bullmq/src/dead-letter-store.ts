@@ -48,6 +48,7 @@ interface DeadLetterCommands {
   hdel(key: string, field: string): Promise<number>
   zadd(key: string, score: number, member: string): Promise<number | string>
   zrange(key: string, start: number, stop: number): Promise<string[]>
+  zrangebyscore(key: string, min: number | string, max: number | string): Promise<string[]>
   zrem(key: string, member: string): Promise<number>
 }
 
@@ -151,4 +152,14 @@ export async function removeDeadLetter(
   const redis = commands(client)
   await redis.zrem(keys.order, webhookId)
   return (await redis.hdel(keys.letters, webhookId)) === 1
+}
+
+/** The ids of the letters stored between `from` and `to` (ms since the epoch, both included). */
+export async function deadLetterIdsBetween(
+  client: RedisClient,
+  keys: DeadLetterKeys,
+  from: number | undefined,
+  to: number | undefined,
+): Promise<string[]> {
+  return commands(client).zrangebyscore(keys.order, from ?? '-inf', to ?? '+inf')
 }
