@@ -15,6 +15,7 @@ import type {
 } from './destination-store.js'
 import { headOfLine, joinLine, leaveLine, orderingKeyOf } from './ordering-store.js'
 import {
+  checkClusterPrefix,
   checkConnection,
   checkQueueName,
   DEFAULT_QUEUE_NAME,
@@ -217,6 +218,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   if (prefix !== undefined && (typeof prefix !== 'string' || prefix === '')) {
     fail('prefix must be a non-empty string')
   }
+  checkClusterPrefix(fail, connection, prefix)
   const whole = { integer: true }
   const wholeOrZero = { integer: true, allowZero: true }
   const concurrency = numberOption(fail, 'concurrency', rawConcurrency, 10, whole)

@@ -11,6 +11,7 @@ import {
 } from './dead-letter-store.js'
 import type { StoredDeadLetter } from './dead-letter-store.js'
 import {
+  checkClusterPrefix,
   checkConnection,
   checkQueueName,
   DEFAULT_QUEUE_NAME,
@@ -180,6 +181,7 @@ export function createQueuedSender(options: QueuedSenderOptions): QueuedSender {
   if (prefix !== undefined && (typeof prefix !== 'string' || prefix === '')) {
     fail('prefix must be a non-empty string')
   }
+  checkClusterPrefix(fail, connection, prefix)
   if (onError !== undefined && typeof onError !== 'function') fail('onError must be a function')
   if (typeof requireAppendOnly !== 'boolean') fail('requireAppendOnly must be a boolean')
   const report = callListener(onError)

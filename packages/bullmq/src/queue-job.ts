@@ -154,3 +154,15 @@ export function decodeDelivery(data: unknown): Delivery & { webhookId: string } 
     ...(job.audience === undefined ? {} : { audience: job.audience }),
   }
 }
+
+/**
+ * Checks, on an ioredis Cluster connection, that the prefix holds a hash tag (`{hookseal}`): the
+ * queue's scripts and hookseal's own (circuit, slots, ordering, dead letters) touch several of its
+ * keys at once, which Redis Cluster allows only within one slot.
+ */
+export function checkClusterPrefix(fail: Fail, connection: unknown, prefix: string | undefined) {
+  const cluster = (connection as { isCluster?: unknown }).isCluster === true
+  if (cluster && (prefix === undefined || !/\{[^}]+\}/.test(prefix))) {
+    fail("on Redis Cluster, prefix must hold a hash tag, e.g. '{hookseal}'")
+  }
+}

@@ -130,4 +130,19 @@ describe('durability', () => {
       .toEqual({ delayed: 0, active: 0, wait: 0, failed: 0 })
     expect(await sender.listDeadLetters()).toEqual([])
   })
+
+  it('a worker reports Redis going down, does not crash, and delivers once Redis is back', async () => {
+    const sender = queued()
+    const errors: Error[] = []
+    worker({ onError: (error) => errors.push(error) })
+    await sender.send({ url: queue.receiver.url, body: '{}', webhookId: 'evt_before_outage' })
+    await waitUntil(() => queue.receiver.requests.length === 1, 'the first delivery', 10_000)
+
+    await queue.redis.kill()
+    await waitUntil(() => errors.length > 0, 'a reported connection error', 15_000)
+    await queue.redis.restart()
+    await sender.send({ url: queue.receiver.url, body: '{}', webhookId: 'evt_after_outage' })
+    await waitUntil(() => queue.receiver.requests.length === 2, 'the delivery after', 20_000)
+    expect(queue.receiver.requests[1]?.webhookId).toBe('evt_after_outage')
+  }, 40_000)
 })
