@@ -27,6 +27,9 @@ import { checkSchedule, DEFAULT_SCHEDULE, scheduledDelay } from './retry-schedul
 
 const fail: Fail = failWith('createDeliveryWorker')
 
+/** Most attempt records kept with a job; the newest are kept. */
+const MAX_HISTORY = 50
+
 /** Limits and schedule of one destination; what is not given comes from the worker's options. */
 export interface DestinationPolicy {
   /** The waits before each retry, in ms. */
@@ -327,6 +330,19 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     }
   }
 
+  /**
+   * The job's record with this run's attempts added, numbered on, the oldest dropped past
+   * `MAX_HISTORY`: a destination disabled and enabled again and again must not grow a job forever.
+   */
+  function extend(
+    history: readonly DeliveryAttempt[],
+    made: readonly DeliveryAttempt[],
+  ): DeliveryAttempt[] {
+    const last = history.at(-1)?.attempt ?? 0
+    const all = [...history, ...made.map((attempt, index) => record(attempt, last + index + 1))]
+    return all.slice(-MAX_HISTORY)
+  }
+
   async function hold(
     job: Job<QueuedDeliveryData>,
     token: string | undefined,
@@ -415,10 +431,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       const probe = admission.probe
       return failed(job, token, error, { line, keys, destination, limits, history, counted, probe })
     }
-    const attempts = [
-      ...history,
-      ...result.attempts.map((attempt, index) => record(attempt, history.length + index + 1)),
-    ]
+    const attempts = extend(history, result.attempts)
     const at = clock()
     announce(destination, await settle(redis, keys, jobId, 'ok', circuit, at), at, admission.probe)
     if (line !== undefined) await leaveLine(redis, line, jobId)
@@ -443,10 +456,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     const data = job.data
     const redis = (await worker.client) as unknown as DestinationCommands
     const cause = error.cause instanceof DeliveryAttemptError ? error.cause : undefined
-    const attempts = [
-      ...history,
-      ...error.attempts.map((attempt, index) => record(attempt, history.length + index + 1)),
-    ]
+    const attempts = extend(history, error.attempts)
     const gone = cause?.status === 410
     const verdict: AttemptVerdict = gone ? 'gone' : cause?.retryable === true ? 'fail' : 'neutral'
     const at = clock()
