@@ -1,9 +1,9 @@
 import { callListener, failWith, numberOption } from '@hookseal/core/http'
 import type { Fail } from '@hookseal/core/http'
-import type { Delivery } from '@hookseal/core/send'
 import { Queue } from 'bullmq'
 import type { ConnectionOptions } from 'bullmq'
 import {
+  deadLetterIdsBetween,
   deadLetterKeys,
   getDeadLetter,
   listDeadLetters,
@@ -11,14 +11,22 @@ import {
 } from './dead-letter-store.js'
 import type { StoredDeadLetter } from './dead-letter-store.js'
 import {
+  checkClusterPrefix,
   checkConnection,
   checkQueueName,
   DEFAULT_QUEUE_NAME,
   DELIVERY_JOB_NAME,
   encodeDelivery,
   jobIdOf,
+  splitQueued,
 } from './queue-job.js'
-import type { QueuedDeliveryData } from './queue-job.js'
+import type { QueuedDelivery, QueuedDeliveryData } from './queue-job.js'
+import { readDestination, readDestinations, switchDestination } from './destination-store.js'
+import type { DestinationCommands, DestinationInfo } from './destination-store.js'
+import { joinLine, orderingKeyOf } from './ordering-store.js'
+import { failedJobsMatching, jobRecord, letterRecord, matches } from './operator-view.js'
+import type { DeliveryRecord, ReplayFilter } from './operator-view.js'
+import type { Job } from 'bullmq'
 import { DeliveryQueueError } from './delivery-queue-error.js'
 import { withQueueTimeout } from './queue-timeout.js'
 import { observeQueueDepth, traceEnqueue } from './queue-telemetry.js'
@@ -43,6 +51,11 @@ export interface QueuedSenderOptions {
   connection: ConnectionOptions
   /** The BullMQ queue; the workers must use the same one. @default 'hookseal-deliveries' */
   queueName?: string
+  /**
+   * BullMQ's key prefix; the workers must use the same one. A hash tag (`'{hookseal}'`) keeps every
+   * key of the queue in one Redis Cluster slot. @default 'bull'
+   */
+  prefix?: string
   /**
    * Longest wait for Redis to store a delivery (or to answer a dead-letter call), in ms; past it
    * the call rejects with `ERR_QUEUE_UNAVAILABLE`. @default 5000
@@ -70,7 +83,7 @@ export interface QueuedSender {
    * again while its job is pending keeps one job. Rejects with a `TypeError` for a malformed
    * delivery, and with a `DeliveryQueueError` when Redis did not store it within `enqueueTimeout`.
    */
-  send(delivery: Delivery): Promise<{ webhookId: string }>
+  send(delivery: QueuedDelivery): Promise<{ webhookId: string }>
   /** The dead letters, oldest first. @default offset 0, limit 100 */
   listDeadLetters(options?: { offset?: number; limit?: number }): Promise<StoredDeadLetter[]>
   /** One webhook's dead letter, if it has one. */
@@ -82,8 +95,54 @@ export interface QueuedSender {
   replayDeadLetter(webhookId: string): Promise<boolean>
   /** Deletes one webhook's dead letter without sending it; false when there was none. */
   deleteDeadLetter(webhookId: string): Promise<boolean>
+  /**
+   * Where one delivery is (waiting, delayed with its next attempt's time, active, failed, or
+   * dead-lettered) with every attempt made; `undefined` when neither the queue nor the dead letters
+   * hold it (delivered jobs are removed).
+   */
+  getDelivery(webhookId: string): Promise<DeliveryRecord | undefined>
+  /**
+   * BullMQ's failed set, newest first: jobs that were not deliveries, destinations the worker's
+   * policy refuses, jobs given back by crashed workers too often, dead letters that could not be
+   * stored. @default offset 0, limit 100
+   */
+  listFailed(options?: { offset?: number; limit?: number }): Promise<DeliveryRecord[]>
+  /**
+   * Sends a failed job again (its attempts kept, its schedule started afresh); false when no failed
+   * job has that id.
+   */
+  replayFailed(webhookId: string): Promise<boolean>
+  /** Replays every dead letter matching the filter, oldest first; resolves to how many. */
+  replayDeadLetters(filter?: ReplayFilter): Promise<number>
+  /** Replays every failed job matching the filter (by when it failed); resolves to how many. */
+  replayFailedDeliveries(filter?: ReplayFilter): Promise<number>
+  /** Every destination the workers have seen (or an operator switched), with its circuit. */
+  listDestinations(): Promise<DestinationInfo[]>
+  /** One destination's circuit; `destination` is a URL or an origin. */
+  getDestination(destination: string): Promise<DestinationInfo>
+  /**
+   * Disables a destination by hand: its deliveries wait, none is attempted or dropped, until it is
+   * enabled. Resolves to its state before.
+   */
+  disableDestination(destination: string): Promise<DestinationInfo['state']>
+  /**
+   * Enables a destination (disabled by hand, by a 410, or for failing too long) and closes its
+   * circuit: the deliveries that waited go within the workers' `maxHold`. Resolves to its state
+   * before.
+   */
+  enableDestination(destination: string): Promise<DestinationInfo['state']>
   /** Closes the queue's connection (not a client passed as `connection`). */
   close(): Promise<void>
+}
+
+/** The origin of a URL or origin an operator typed; a `TypeError` for anything else. */
+function originOf(destination: string): string {
+  if (typeof destination !== 'string' || !URL.canParse(destination)) {
+    throw new TypeError('destination must be a URL or an origin (https://host[:port])')
+  }
+  const { origin } = new URL(destination)
+  if (origin === 'null') throw new TypeError('destination must be an http(s) URL or origin')
+  return origin
 }
 
 /**
@@ -119,25 +178,47 @@ export function createQueuedSender(options: QueuedSenderOptions): QueuedSender {
   const enqueueTimeout = numberOption(fail, 'enqueueTimeout', options.enqueueTimeout, 5000, {
     integer: true,
   })
-  const { onError, requireAppendOnly = true } = options
+  const { onError, requireAppendOnly = true, prefix } = options
+  if (prefix !== undefined && (typeof prefix !== 'string' || prefix === '')) {
+    fail('prefix must be a non-empty string')
+  }
+  checkClusterPrefix(fail, connection, prefix)
   if (onError !== undefined && typeof onError !== 'function') fail('onError must be a function')
   if (typeof requireAppendOnly !== 'boolean') fail('requireAppendOnly must be a boolean')
   const report = callListener(onError)
 
-  const queue = new Queue<QueuedDeliveryData>(queueName, { connection })
+  const queue = new Queue<QueuedDeliveryData>(queueName, {
+    connection,
+    ...(prefix === undefined ? {} : { prefix }),
+  })
   queue.on('error', report)
-  const keys = deadLetterKeys((type) => queue.toKey(type))
+  const toKey = (type: string): string => queue.toKey(type)
+  const keys = deadLetterKeys(toKey)
+  // BullMQ types its connection loosely; it is an ioredis client.
+  const commands = async () => (await queue.client) as unknown as DestinationCommands
   const stopDepthGauge = observeQueueDepth(queue, queueName, enqueueTimeout)
   let closed = false
+
+  /** An operator's call: refused once closed, bounded by `enqueueTimeout`. */
+  async function operate<T>(what: string, run: (redis: DestinationCommands) => Promise<T>) {
+    open()
+    return withQueueTimeout(commands().then(run), enqueueTimeout, what)
+  }
 
   function open(): void {
     if (closed) throw new DeliveryQueueError('ERR_QUEUE_CLOSED', 'the queued sender is closed')
   }
 
   async function add(data: QueuedDeliveryData): Promise<void> {
+    const jobId = jobIdOf(data.webhookId)
+    if (data.orderingKey !== undefined) {
+      // In line before the job exists, so that the job never runs ahead of its line.
+      const line = orderingKeyOf(toKey, new URL(data.url).origin, data.orderingKey)
+      await joinLine(await commands(), line, jobId)
+    }
     await queue.add(DELIVERY_JOB_NAME, data, {
-      jobId: jobIdOf(data.webhookId),
-      // Retries happen inside the worker's sender; a BullMQ retry would repeat all of them.
+      jobId,
+      // The worker makes one attempt per run and schedules the next as a delayed job itself.
       attempts: 1,
       removeOnComplete: true,
       removeOnFail: false,
@@ -192,9 +273,10 @@ export function createQueuedSender(options: QueuedSenderOptions): QueuedSender {
   // At start-up, so that a Redis without persistence is reported before the first delivery.
   durable().catch(() => {})
 
-  async function send(delivery: Delivery): Promise<{ webhookId: string }> {
+  async function send(queued: QueuedDelivery): Promise<{ webhookId: string }> {
     open()
-    const data = encodeDelivery(delivery)
+    const { delivery, extras } = splitQueued(queued)
+    const data = { ...encodeDelivery(delivery), ...extras }
     const { webhookId } = data
     await withQueueTimeout(
       durable().then(() => enqueue(data)),
@@ -215,14 +297,117 @@ export function createQueuedSender(options: QueuedSenderOptions): QueuedSender {
       // A finished job would make BullMQ ignore the new one with the same id.
       if (state === 'failed' || state === 'completed') await existing.remove()
     }
-    await enqueue(encodeDelivery(letter.delivery))
+    const { delivery, extras } = splitQueued(letter.delivery)
+    await enqueue({ ...encodeDelivery(delivery), ...extras })
     // Removed only once queued again: a crash in between leaves both, never neither.
     await removeDeadLetter(client, keys, webhookId)
     return true
   }
 
+  function checkFilter(filter: ReplayFilter): {
+    destination: string | undefined
+    from?: number
+    to?: number
+  } {
+    if (typeof filter !== 'object' || filter === null)
+      throw new TypeError('filter must be an object')
+    for (const name of ['from', 'to'] as const) {
+      const value = filter[name]
+      if (value !== undefined && !Number.isFinite(value)) {
+        throw new TypeError(`${name} must be a time in ms since the epoch`)
+      }
+    }
+    return {
+      destination: filter.destination === undefined ? undefined : originOf(filter.destination),
+      ...(filter.from === undefined ? {} : { from: filter.from }),
+      ...(filter.to === undefined ? {} : { to: filter.to }),
+    }
+  }
+
+  async function retryFailed(job: Job<QueuedDeliveryData>): Promise<void> {
+    // A replay starts the schedule afresh; the attempts made stay in the record.
+    await job.updateData({ ...job.data, attemptsCounted: 0 })
+    await job.retry('failed')
+  }
+
+  async function replayFailed(webhookId: string): Promise<boolean> {
+    const job = await queue.getJob(jobIdOf(webhookId))
+    if (job === undefined || (await job.getState()) !== 'failed') return false
+    await retryFailed(job)
+    return true
+  }
+
+  async function inspect(webhookId: string): Promise<DeliveryRecord | undefined> {
+    const job = await queue.getJob(jobIdOf(webhookId))
+    if (job !== undefined) return jobRecord(job, await job.getState())
+    const letter = await getDeadLetter(await queue.client, keys, webhookId)
+    return letter === undefined ? undefined : letterRecord(letter)
+  }
+
+  /** Each Redis step of a bulk replay is bounded by `enqueueTimeout`, not the whole of it. */
+  function bounded<T>(promise: Promise<T>, what: string): Promise<T> {
+    return withQueueTimeout(promise, enqueueTimeout, what)
+  }
+
+  async function replayLetters(filter: ReturnType<typeof checkFilter>): Promise<number> {
+    const client = await bounded(queue.client, 'dead letters were not listed')
+    const ids = await bounded(
+      deadLetterIdsBetween(client, keys, filter.from, filter.to),
+      'dead letters were not listed',
+    )
+    let replayed = 0
+    for (const webhookId of ids) {
+      const letter = await bounded(getDeadLetter(client, keys, webhookId), 'a letter was not read')
+      if (
+        letter === undefined ||
+        !matches(letter.delivery.url, undefined, { destination: filter.destination })
+      )
+        continue
+      if (await bounded(replay(webhookId), `dead letter ${webhookId} was not replayed`)) replayed++
+    }
+    return replayed
+  }
+
+  async function replayFailedMatching(filter: ReturnType<typeof checkFilter>): Promise<number> {
+    const jobs = await bounded(failedJobsMatching(queue, filter), 'failed jobs were not listed')
+    for (const job of jobs) await bounded(retryFailed(job), `failed job ${job.id} was not replayed`)
+    return jobs.length
+  }
+
   return Object.freeze({
     send,
+    async getDelivery(webhookId: string) {
+      open()
+      return withQueueTimeout(inspect(webhookId), enqueueTimeout, 'the delivery was not read')
+    },
+    async listFailed({ offset = 0, limit = 100 } = {}) {
+      open()
+      numberOption(fail, 'offset', offset, 0, { integer: true, allowZero: true })
+      numberOption(fail, 'limit', limit, 100, { integer: true })
+      const jobs = withQueueTimeout(
+        queue.getFailed(offset, offset + limit - 1),
+        enqueueTimeout,
+        'failed jobs were not listed',
+      )
+      return (await jobs).map((job) => jobRecord(job, 'failed'))
+    },
+    async replayFailed(webhookId: string) {
+      open()
+      return withQueueTimeout(
+        replayFailed(webhookId),
+        enqueueTimeout,
+        `failed job ${webhookId} was not replayed`,
+        webhookId,
+      )
+    },
+    async replayDeadLetters(filter: ReplayFilter = {}) {
+      open()
+      return replayLetters(checkFilter(filter))
+    },
+    async replayFailedDeliveries(filter: ReplayFilter = {}) {
+      open()
+      return replayFailedMatching(checkFilter(filter))
+    },
     async listDeadLetters({ offset = 0, limit = 100 } = {}) {
       open()
       numberOption(fail, 'offset', offset, 0, { integer: true, allowZero: true })
@@ -258,6 +443,27 @@ export function createQueuedSender(options: QueuedSenderOptions): QueuedSender {
         enqueueTimeout,
         'the dead letter was not deleted',
         webhookId,
+      )
+    },
+    async listDestinations() {
+      return operate('destinations were not listed', (redis) => readDestinations(redis, toKey))
+    },
+    async getDestination(destination: string) {
+      const origin = originOf(destination)
+      return operate('the destination was not read', (redis) =>
+        readDestination(redis, toKey, origin),
+      )
+    },
+    async disableDestination(destination: string) {
+      const origin = originOf(destination)
+      return operate('the destination was not disabled', (redis) =>
+        switchDestination(redis, toKey, origin, 'disable', Date.now()),
+      )
+    },
+    async enableDestination(destination: string) {
+      const origin = originOf(destination)
+      return operate('the destination was not enabled', (redis) =>
+        switchDestination(redis, toKey, origin, 'enable', Date.now()),
       )
     },
     async close() {

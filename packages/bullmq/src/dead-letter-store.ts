@@ -10,7 +10,10 @@ import type { QueuedDeliveryData } from './queue-job.js'
 export interface StoredDeadLetter {
   readonly webhookId: string
   /** The delivery as asked for: `replayDeadLetter` re-enqueues exactly this. */
-  readonly delivery: DeadLetter['delivery']
+  readonly delivery: DeadLetter['delivery'] & {
+    readonly eventType?: string
+    readonly orderingKey?: string
+  }
   readonly reason: DeadLetterReason
   /** Every request made, in order. */
   readonly attempts: readonly DeliveryAttempt[]
@@ -45,6 +48,7 @@ interface DeadLetterCommands {
   hdel(key: string, field: string): Promise<number>
   zadd(key: string, score: number, member: string): Promise<number | string>
   zrange(key: string, start: number, stop: number): Promise<string[]>
+  zrangebyscore(key: string, min: number | string, max: number | string): Promise<string[]>
   zrem(key: string, member: string): Promise<number>
 }
 
@@ -69,10 +73,11 @@ export async function saveDeadLetter(
   keys: DeadLetterKeys,
   letter: DeadLetter,
   now = Date.now(),
+  extras: { eventType?: string; orderingKey?: string } = {},
 ): Promise<void> {
   const { webhookId } = letter.delivery
   const stored: StoredJson = {
-    job: encodeDelivery(letter.delivery, now),
+    job: { ...encodeDelivery(letter.delivery, now), ...extras },
     reason: letter.reason,
     attempts: letter.attempts,
     error: {
@@ -100,6 +105,8 @@ function parse(webhookId: string, json: string): StoredDeadLetter {
       method: stored.job.method,
       headers: stored.job.headers,
       webhookId,
+      ...(stored.job.eventType === undefined ? {} : { eventType: stored.job.eventType }),
+      ...(stored.job.orderingKey === undefined ? {} : { orderingKey: stored.job.orderingKey }),
     },
     reason: stored.reason,
     attempts: stored.attempts,
@@ -145,4 +152,14 @@ export async function removeDeadLetter(
   const redis = commands(client)
   await redis.zrem(keys.order, webhookId)
   return (await redis.hdel(keys.letters, webhookId)) === 1
+}
+
+/** The ids of the letters stored between `from` and `to` (ms since the epoch, both included). */
+export async function deadLetterIdsBetween(
+  client: RedisClient,
+  keys: DeadLetterKeys,
+  from: number | undefined,
+  to: number | undefined,
+): Promise<string[]> {
+  return commands(client).zrangebyscore(keys.order, from ?? '-inf', to ?? '+inf')
 }

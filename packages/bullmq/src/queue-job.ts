@@ -1,5 +1,5 @@
 import { prepareDelivery } from '@hookseal/core/send'
-import type { Delivery } from '@hookseal/core/send'
+import type { Delivery, DeliveryAttempt } from '@hookseal/core/send'
 import type { Fail, TraceContext } from '@hookseal/core/http'
 import type { ConnectionOptions } from 'bullmq'
 
@@ -24,6 +24,54 @@ export interface QueuedDeliveryData {
   readonly enqueuedAt: number
   /** The W3C trace context of the code that enqueued it, when OpenTelemetry is in use. */
   readonly trace?: TraceContext
+  /** The event's type, which may choose its retry schedule. */
+  readonly eventType?: string
+  /** Deliveries with the same key reach their destination one at a time, in order. */
+  readonly orderingKey?: string
+  /** Every attempt made so far, oldest first, response excerpts bounded. */
+  readonly history?: readonly DeliveryAttempt[]
+  /** Attempts that used up a wait of the schedule (a 410 does not: it disables the destination). */
+  readonly attemptsCounted?: number
+}
+
+/** A delivery for the queue: core's `Delivery`, and how the queue treats it. */
+export interface QueuedDelivery extends Delivery {
+  /**
+   * The event's type (`invoice.paid`): picks the retry schedule from the worker's `eventTypes`.
+   */
+  eventType?: string
+  /**
+   * Deliveries to the same destination with the same ordering key (a customer, an order id) are
+   * attempted one at a time, in the order they were sent; one that keeps failing holds back only
+   * the deliveries with its key, until it is delivered or dead-lettered.
+   */
+  orderingKey?: string
+}
+
+/** Checks and strips the queue's own fields; a bad one is a `TypeError`. */
+export function splitQueued(delivery: QueuedDelivery): {
+  delivery: Delivery
+  extras: { eventType?: string; orderingKey?: string }
+} {
+  if (typeof delivery !== 'object' || delivery === null) {
+    throw new TypeError('delivery must be an object')
+  }
+  const { eventType, orderingKey, ...rest } = delivery
+  for (const [name, value] of [
+    ['eventType', eventType],
+    ['orderingKey', orderingKey],
+  ] as const) {
+    if (value !== undefined && (typeof value !== 'string' || value === '' || value.length > 256)) {
+      throw new TypeError(`${name} must be a string of 1 to 256 characters`)
+    }
+  }
+  return {
+    delivery: rest,
+    extras: {
+      ...(eventType === undefined ? {} : { eventType }),
+      ...(orderingKey === undefined ? {} : { orderingKey }),
+    },
+  }
 }
 
 /** Ids BullMQ takes as custom job ids as they are. */
@@ -106,5 +154,17 @@ export function decodeDelivery(data: unknown): Delivery & { webhookId: string } 
     headers: job.headers ?? {},
     webhookId: job.webhookId,
     ...(job.audience === undefined ? {} : { audience: job.audience }),
+  }
+}
+
+/**
+ * Checks, on an ioredis Cluster connection, that the prefix holds a hash tag (`{hookseal}`): the
+ * queue's scripts and hookseal's own (circuit, slots, ordering, dead letters) touch several of its
+ * keys at once, which Redis Cluster allows only within one slot.
+ */
+export function checkClusterPrefix(fail: Fail, connection: unknown, prefix: string | undefined) {
+  const cluster = (connection as { isCluster?: unknown }).isCluster === true
+  if (cluster && (prefix === undefined || !/\{[^}]+\}/.test(prefix))) {
+    fail("on Redis Cluster, prefix must hold a hash tag, e.g. '{hookseal}'")
   }
 }

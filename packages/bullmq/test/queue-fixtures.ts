@@ -11,6 +11,8 @@ export interface QueueReceived {
   readonly token: string
   readonly headers: IncomingHttpHeaders
   readonly body: string
+  /** When it arrived, in ms since the epoch. */
+  readonly at: number
 }
 
 /** A loopback receiver that records every request and answers from `answer`. */
@@ -19,6 +21,10 @@ export interface QueueReceiver {
   readonly requests: QueueReceived[]
   /** Status for each request; may wait before answering. @default 204 at once */
   answer: (request: QueueReceived) => number | Promise<number>
+  /** Sent as `Retry-After` with every answer, when set. */
+  retryAfter?: string
+  /** Sent as the body of every answer, when set. */
+  responseBody?: string
   /** Distinct `Webhook-Id`s received: what de-duplication leaves. */
   ids(): Set<string>
   close(): Promise<void>
@@ -42,11 +48,15 @@ export async function startQueueReceiver(): Promise<QueueReceiver> {
         token: String(req.headers['x-signature']),
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
+        at: Date.now(),
       }
       requests.push(request)
       void Promise.resolve(receiver.answer(request)).then(
         (status) => {
-          if (!res.destroyed) res.writeHead(status).end()
+          if (res.destroyed) return
+          const headers =
+            receiver.retryAfter === undefined ? {} : { 'retry-after': receiver.retryAfter }
+          res.writeHead(status, headers).end(receiver.responseBody)
         },
         () => res.destroy(),
       )

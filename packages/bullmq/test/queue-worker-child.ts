@@ -13,7 +13,7 @@ const worker = createDeliveryWorker({
   queueName,
   signer: await createQueueTestSigner(),
   ...LOOPBACK,
-  backoff: 10,
+  schedule: [10, 10],
   concurrency: 5,
   lockDuration: 1000,
   stalledInterval: 500,

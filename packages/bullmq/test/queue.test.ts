@@ -55,9 +55,7 @@ function worker(maxAttempts = 3): DeliveryWorker {
     queueName,
     signer,
     ...LOOPBACK,
-    maxAttempts,
-    backoff: 10,
-    maxBackoff: 20,
+    schedule: Array.from({ length: maxAttempts - 1 }, () => 10),
     concurrency: 4,
   })
   closers.push(() => started.close())
@@ -78,7 +76,10 @@ describe('options', () => {
     ).toThrow(TypeError)
     // Core's sender options are checked by core's createSender, before the worker connects.
     expect(() =>
-      createDeliveryWorker({ connection: connection(), signer, maxAttempts: 0 }),
+      createDeliveryWorker({ connection: connection(), signer, maxResponseBytes: -1 }),
+    ).toThrow(TypeError)
+    expect(() =>
+      createDeliveryWorker({ connection: connection(), signer, schedule: [-1] }),
     ).toThrow(TypeError)
   })
 

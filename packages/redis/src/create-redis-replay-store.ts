@@ -168,6 +168,11 @@ export function createRedisReplayStore(options: RedisReplayStoreOptions): Replay
     fail('client must be a Redis client (an ioredis Redis)')
   }
   if (typeof prefix !== 'string' || prefix === '') fail('prefix must be a non-empty string')
+  // Each claim reads the sentinel and the id's key in one script: on Redis Cluster both must hash
+  // to one slot, which a hash tag in the prefix gives every key of the store.
+  if ((client as { isCluster?: unknown }).isCluster === true && !/\{[^}]+\}/.test(prefix)) {
+    fail("on Redis Cluster, prefix must hold a hash tag, e.g. '{hookseal:replay}:'")
+  }
   const timeout = milliseconds('timeout', options.timeout, 1000)
   const maxTtl = Math.floor(
     milliseconds('maxTtl', options.maxTtl, DEFAULT_MAX_TTL, LARGEST_MAX_TTL),

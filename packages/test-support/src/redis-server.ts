@@ -44,7 +44,8 @@ function freePort(): Promise<number> {
   })
 }
 
-async function waitForPing(port: number, deadline: number): Promise<void> {
+/** Resolves once a redis-server answers PING on `port`; rejects past `deadline` (ms since the epoch). */
+export async function waitForPing(port: number, deadline: number): Promise<void> {
   for (;;) {
     const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 })
     // Refusals while the server starts are expected; the loop retries them.

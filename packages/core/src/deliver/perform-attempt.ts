@@ -153,5 +153,12 @@ export async function performAttempt(
   const retryAfterMs = error.retryable
     ? parseRetryAfter(response.headers['retry-after'], Date.now())
     : undefined
-  return { record: recordOf(clock, response, error), error, retryAfterMs, token }
+  const record = recordOf(clock, response, error)
+  return {
+    // Kept on the record too, so that a caller that schedules its own retries can honour it.
+    record: retryAfterMs === undefined ? record : { ...record, retryAfterMs },
+    error,
+    retryAfterMs,
+    token,
+  }
 }

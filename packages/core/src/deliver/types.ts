@@ -43,6 +43,8 @@ export interface DeliveryAttempt {
   readonly responseBody?: string
   /** True when the response body was longer than what was read. */
   readonly responseTruncated?: boolean
+  /** The wait a retryable answer asked for with `Retry-After`, unclamped, in ms. */
+  readonly retryAfterMs?: number
 }
 
 /** A delivered webhook. */
