@@ -195,6 +195,28 @@ describe.each(harnesses)('$name', (harness) => {
     expectProblem(await app.send({ headers, body }), 'ERR_SIGNATURE_AMBIGUOUS', 401)
   })
 
+  it('accepts OAuth 1.0a protocol parameters in a form body, read raw and signed with it', async () => {
+    const form = `amount=12.50&invoice=${randomUUID()}`
+    const authorization = oauth1Authorization({
+      url: AUDIENCE,
+      consumerKey: CONSUMER.key,
+      consumerSecret: CONSUMER.secret,
+      formBody: form,
+    })
+    // The header's values are percent-encoded already, as a form body wants them.
+    const protocol = authorization
+      .slice('OAuth '.length)
+      .split(', ')
+      .map((field) => field.replace('="', '=').slice(0, -1))
+      .join('&')
+    const headers = { 'content-type': 'application/x-www-form-urlencoded' }
+    const response = await app.send({ headers, body: `${form}&${protocol}` })
+    expect(response.status).toBe(200)
+    expect(response.body).toMatchObject({ issuer: 'mx', bodyIsBytes: true })
+    const tampered = `${form.replace('12.50', '99.00')}&${protocol}`
+    expectProblem(await app.send({ headers, body: tampered }), 'ERR_SIGNATURE_INVALID', 401)
+  })
+
   it('refuses a malformed OAuth header with a typed 401', async () => {
     const response = await app.send({
       headers: { 'content-type': JSON_TYPE, authorization: 'OAuth oauth_consumer_key=bare' },

@@ -265,7 +265,7 @@ const SCHEME_NOTES: Record<string, string> = {
   [SW_V1A]: 'headers, Ed25519 over id.timestamp.body, window, replay',
   [RAW_ED25519]: 'signature only on the signed content: the v1a limit',
   [OAUTH1]: 'header parse, RFC 5849 base string, HMAC-SHA1, window, nonce replay',
-  [RAW_HMAC_SHA1]: 'MAC of a prepared base string + compare: the OAuth limit',
+  [RAW_HMAC_SHA1]: "MAC of each request's own base string + compare: the OAuth limit",
 }
 
 /**
@@ -327,9 +327,21 @@ function schemeContenders(count: number, body: Buffer): Contender[] {
     content: content(h),
     signature: Buffer.from((h['webhook-signature'] as string).slice(4), 'base64'),
   }))
-  const oauthBase = `POST&${encodeURIComponent(url)}&oauth_consumer_key%3Dbench-consumer`
+  // The limit is the MAC of each request's own base string, as RFC 5849 builds it from the
+  // parameters that request carries (all unreserved, so they encode to themselves).
   const oauthKey = `${consumer.secret}&`
-  const oauthMac = createHmac('sha1', oauthKey).update(oauthBase).digest()
+  const oauthSigned = oauth.map((authorization, i) => ({
+    base:
+      `POST&${encodeURIComponent(url)}&` +
+      encodeURIComponent(
+        `oauth_consumer_key=${consumer.key}&oauth_nonce=nonce-${i}&` +
+          `oauth_signature_method=HMAC-SHA1&oauth_timestamp=${timestamp}&oauth_version=1.0`,
+      ),
+    signature: Buffer.from(
+      decodeURIComponent(/oauth_signature="([^"]+)"/.exec(authorization)?.[1] ?? ''),
+      'base64',
+    ),
+  }))
 
   return [
     { name: SW_V1, run: (i) => verifier.verify(request(v1Raw[i] as string[])) },
@@ -360,9 +372,10 @@ function schemeContenders(count: number, body: Buffer): Contender[] {
     {
       name: RAW_HMAC_SHA1,
       sync: true,
-      run: () => {
-        const mac = createHmac('sha1', oauthKey).update(oauthBase).digest()
-        if (!timingSafeEqual(mac, oauthMac)) throw new VerdictError('mac')
+      run: (i) => {
+        const { base, signature } = oauthSigned[i] as (typeof oauthSigned)[number]
+        const mac = createHmac('sha1', oauthKey).update(base).digest()
+        if (!timingSafeEqual(mac, signature)) throw new VerdictError('mac')
       },
     },
   ]

@@ -62,6 +62,13 @@ export async function buildFastifyApp(
     })
   }
   if (routeOptions.onError === 'forward') app.setErrorHandler(answerError)
+  // Fastify parses no forms by itself; as the README says, a form webhook (OAuth 1.0a parameters in
+  // the body) needs a parser, which runs after the plugin has verified the raw bytes.
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'buffer' },
+    (_request, body, done) => done(null, body),
+  )
 
   await app.register(hooksealFastify, routeOptions)
   app.post('/webhooks', { config: { webhook: true } }, answerWebhook(onWebhook))

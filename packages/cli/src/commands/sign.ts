@@ -1,4 +1,6 @@
-import { createSigner } from '@hookseal/core/send'
+import { createPrivateKey } from 'node:crypto'
+import type { JsonWebKey, KeyObject } from 'node:crypto'
+import { createSigner, signStandardWebhook } from '@hookseal/core/send'
 import { escapeTerminal } from '../escape-terminal.js'
 import { loadSigningKey } from '../load-signing-key.js'
 import { print, printJson } from '../output.js'
@@ -8,9 +10,11 @@ import { signingTarget } from '../signing-target.js'
 import { EXIT, UsageError } from '../usage-error.js'
 
 export const help = `Usage: hookseal sign --key <file> --issuer <iss> --url <url> --body <file> [options]
+       hookseal sign (--whsec <secret> | --v1a-key <file>) --body <file> [--url <url>] [options]
 
 Signs a body file for one receiver and prints the headers to send (Content-Type included), or a
-ready curl command.
+ready curl command: an X-Signature JWT with --key, or Standard Webhooks headers (webhook-id,
+webhook-timestamp, webhook-signature) with --whsec and/or --v1a-key, for testing receivers.
 
 Options:
   --key <file>          private key (PEM or JWK), e.g. from "hookseal keygen"
@@ -25,9 +29,18 @@ Options:
   --curl                print a curl command instead of headers
   --json                print the headers as JSON
 
+Standard Webhooks (instead of --key and --issuer; --url only for --curl):
+  --whsec <secret>      sign v1 (HMAC-SHA256) with this whsec_ secret, repeatable
+  --v1a-key <file>      sign v1a with this Ed25519 private key (PEM or JWK), repeatable; make one
+                        with "hookseal keygen --type ed25519"
+  --webhook-id <id>     the webhook-id (default: msg_ and a random UUID)
+  --timestamp <s>       the webhook-timestamp in epoch seconds (default: now)
+
 Example:
   hookseal sign --key webhook-key.pem --issuer https://partner.example \\
-    --url https://api.example.com/webhooks --body event.json --curl | sh`
+    --url https://api.example.com/webhooks --body event.json --curl | sh
+  hookseal sign --whsec whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw --body event.json \\
+    --url http://127.0.0.1:8787/webhooks --curl | sh`
 
 /**
  * Quotes a word for a POSIX shell: bare when it holds only characters no shell treats specially,
@@ -77,17 +90,20 @@ export async function run(args: string[]): Promise<number> {
     'content-type': { type: 'string', default: 'application/json' },
     curl: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
+    whsec: { type: 'string', multiple: true },
+    'v1a-key': { type: 'string', multiple: true },
+    timestamp: { type: 'string' },
   })
   if (values.help) return (print(help), EXIT.ok)
+  if (values.whsec !== undefined || values['v1a-key'] !== undefined) {
+    return signStandardWebhookFlags(values)
+  }
   const { url, method, issuer, extras } = signingTarget(values)
   const keys = await loadSigningKey(required(values.key, 'key'))
   const bodyFile = required(values.body, 'body')
   const body = await readInput(bodyFile, 'body file')
   const expiresIn = integerFlag(values['expires-in'], 'expires-in', 1)
-  const contentType = values['content-type']
-  if (!/^[\x21-\x7e][\x20-\x7e]*$/.test(contentType)) {
-    throw new UsageError(`--content-type must be a header value (got ${contentType})`)
-  }
+  const contentType = contentTypeOf(values['content-type'])
 
   let signed
   try {
@@ -101,15 +117,88 @@ export async function run(args: string[]): Promise<number> {
   } catch (cause) {
     throw new UsageError((cause as Error).message)
   }
-  // Without it curl sends form-urlencoded, and receivers that parse by type refuse it (415).
-  const headers = { 'content-type': contentType, ...signed }
+  printSigned(values, method, url, { 'content-type': contentType, ...signed }, bodyFile)
+  return EXIT.ok
+}
 
+function contentTypeOf(value: string): string {
+  if (!/^[\x21-\x7e][\x20-\x7e]*$/.test(value)) {
+    throw new UsageError(`--content-type must be a header value (got ${value})`)
+  }
+  return value
+}
+
+/** Prints the headers, as lines, JSON or a curl command; Content-Type first. */
+function printSigned(
+  values: { json: boolean; curl: boolean },
+  method: string,
+  url: string | undefined,
+  headers: Readonly<Record<string, string>>,
+  bodyFile: string,
+): void {
   if (values.json) {
     printJson(headers)
   } else if (values.curl) {
-    print(curlCommand(method, url, headers, bodyFile))
+    print(curlCommand(method, required(url, 'url'), headers, bodyFile))
   } else {
     for (const [name, value] of Object.entries(headers)) print(`${name}: ${value}`)
   }
+}
+
+/** An Ed25519 private key file, PEM or JWK, for signing v1a. */
+async function loadEd25519Key(path: string): Promise<KeyObject> {
+  const text = (await readInput(path, 'key file')).toString('utf8')
+  let key: KeyObject
+  try {
+    key = text.trimStart().startsWith('{')
+      ? createPrivateKey({ key: JSON.parse(text) as JsonWebKey, format: 'jwk' })
+      : createPrivateKey(text)
+  } catch (cause) {
+    throw new UsageError(`bad key file ${path}: ${(cause as Error).message}`)
+  }
+  if (key.asymmetricKeyType !== 'ed25519') {
+    throw new UsageError(`--v1a-key ${path} is a ${key.asymmetricKeyType} key; v1a needs Ed25519`)
+  }
+  return key
+}
+
+/** `hookseal sign` with Standard Webhooks keys: the three headers of one signed request. */
+async function signStandardWebhookFlags(values: {
+  whsec?: string[] | undefined
+  'v1a-key'?: string[] | undefined
+  body?: string | undefined
+  url?: string | undefined
+  method: string
+  'webhook-id'?: string | undefined
+  timestamp?: string | undefined
+  'content-type': string
+  curl: boolean
+  json: boolean
+}): Promise<number> {
+  const bodyFile = required(values.body, 'body')
+  const body = await readInput(bodyFile, 'body file')
+  const url = values.url
+  if (url !== undefined && (!/^https?:\/\//i.test(url) || !URL.canParse(url))) {
+    throw new UsageError(`--url must be an absolute http(s) URL (got ${url})`)
+  }
+  const method = values.method.toUpperCase()
+  if (!/^[A-Z]+$/.test(method))
+    throw new UsageError(`--method must be an HTTP method (got ${method})`)
+  const contentType = contentTypeOf(values['content-type'])
+  const privateKeys = await Promise.all((values['v1a-key'] ?? []).map(loadEd25519Key))
+  const timestamp = integerFlag(values.timestamp, 'timestamp', 0)
+  let signed
+  try {
+    signed = signStandardWebhook({
+      body,
+      secrets: values.whsec ?? [],
+      privateKeys,
+      ...(values['webhook-id'] ? { id: values['webhook-id'] } : {}),
+      ...(timestamp === undefined ? {} : { timestamp }),
+    })
+  } catch (cause) {
+    throw new UsageError((cause as Error).message.replace(/^signStandardWebhook: /, ''))
+  }
+  printSigned(values, method, url, { 'content-type': contentType, ...signed }, bodyFile)
   return EXIT.ok
 }

@@ -4,6 +4,7 @@ import type { SignatureAlgorithm, VerifiedWebhook, WebhookErrorCode } from '@hoo
 import { STEPS, stepOf } from '../explain-steps.js'
 import type { Step } from '../explain-steps.js'
 import { escapeTerminal } from '../escape-terminal.js'
+import { headerValues } from '../header-values.js'
 import { openJwksSource } from '../jwks-source.js'
 import {
   bold,
@@ -22,13 +23,20 @@ import { integerFlag, parseFlags, required } from '../parse-flags.js'
 import { parseHttpRequest } from '../parse-http-request.js'
 import type { CapturedRequest } from '../parse-http-request.js'
 import { readInput } from '../read-input.js'
+import { SENDER_FLAGS, SENDER_HELP } from '../sender-flags.js'
+import { verifySchemeFlags } from '../verify-scheme-request.js'
 import { EXIT, UsageError } from '../usage-error.js'
 
 export const help = `Usage: hookseal verify (--token <jwt> | --token-file <file> | --request <file>)
                       --jwks <url|file> [options]
+       hookseal verify --request <file> (--whsec <secret> | --whpk <key> | --whpk-jwks <url|file>
+                      | --oauth1-consumer <key:secret>) [options]
 
-Verifies a webhook token with the same verifier a receiver runs. With --explain, prints every
-step as a checklist line with the reason for a failure. Exit code 0 only when the webhook is valid.
+Verifies a webhook with the same verifier a receiver runs: a JWT (X-Signature or Bearer) against
+the sender's JWKS, or a captured Standard Webhooks or OAuth 1.0a request against the sender the
+flags below configure (the scheme is read from the request's headers). With --explain, prints
+every step of that scheme as a checklist line with the reason for a failure. Exit code 0 only when
+the webhook is valid.
 
 Options:
   --token <jwt>             the X-Signature value
@@ -52,9 +60,12 @@ Options:
   --explain                 show each step
   --json                    machine-readable result
 
+${SENDER_HELP}
+
 Example:
   hookseal verify --explain --request captured.http --jwks https://partner.example/jwks.json \\
-    --audience https://api.example.com/webhooks`
+    --audience https://api.example.com/webhooks
+  hookseal verify --explain --request captured.http --whsec whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw`
 
 type Status = 'pass' | 'fail' | 'skip'
 
@@ -86,15 +97,6 @@ interface TokenInput {
   /** Where the token was read from, as the explanation names it. */
   from: string
   request?: CapturedRequest
-}
-
-/** The values of header `name` (lowercase) in a captured request's flat header list. */
-function headerValues(rawHeaders: readonly string[], name: string): string[] {
-  const values: string[] = []
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]?.toLowerCase() === name) values.push(rawHeaders[i + 1] as string)
-  }
-  return values
 }
 
 /**
@@ -160,8 +162,11 @@ export async function run(args: string[]): Promise<number> {
     'allow-insecure-http': { type: 'boolean', default: false },
     explain: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
+    ...SENDER_FLAGS,
   })
   if (values.help) return (print(help), EXIT.ok)
+  const schemeExit = await verifySchemeFlags(values)
+  if (schemeExit !== undefined) return schemeExit
   const jwks = required(values.jwks, 'jwks')
   const signatureHeader = values['signature-header'].toLowerCase()
   if (!/^[!#$%&'*+.^\w`|~-]+$/.test(signatureHeader)) {

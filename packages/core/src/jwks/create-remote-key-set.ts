@@ -231,6 +231,54 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
     return set.keys.get(kid) ?? lookUpUnknownKid(set, kid, issuedAt)
   }
 
+  /**
+   * Every entry of the set, for schemes whose signatures name no key (Standard Webhooks v1a). With
+   * `missedAt` (no key of the last answer verified a signature made at that time, in seconds), the
+   * set is refetched once, as for an unknown kid and under the same cooldown; the answer is then
+   * only the keys that are new, and empty when no refetch may or need be made.
+   */
+  async function allKeys(missedAt?: number): Promise<readonly KeySetEntry[]> {
+    const now = Date.now()
+    const set = cached
+    if (missedAt === undefined) {
+      if (set !== undefined && now - set.fetchedAt < set.freshForMs) {
+        refreshAheadOfExpiry(set, now)
+        return [...set.keys.values()]
+      }
+      if (mayStartFetch(now)) {
+        try {
+          return [...(await fetchKeys()).keys.values()]
+        } catch {
+          // Reported as jwks-fetch-failed and kept as lastError; the stale keys may still serve.
+        }
+      }
+      if (set !== undefined && now - (set.fetchedAt + set.freshForMs) < config.staleWindow) {
+        emit({ type: 'jwks-stale', jwksUri, staleForMs: now - (set.fetchedAt + set.freshForMs) })
+        return [...set.keys.values()]
+      }
+      throw unavailable(
+        "the sender's JWKS endpoint cannot be reached and no usable key is cached",
+        lastError,
+      )
+    }
+    if (set === undefined || !fetchedBeforeIssue(set, missedAt) || now < cooldownUntil) {
+      return []
+    }
+    if (!mayStartFetch(now)) return []
+    flightStartsCooldown = true
+    let fetched: CachedSet
+    try {
+      fetched = await fetchKeys()
+    } catch (cause) {
+      throw unavailable(
+        "no cached key verifies and the sender's JWKS endpoint cannot be reached",
+        cause,
+      )
+    }
+    cooldownUntil = Math.max(cooldownUntil, fetched.fetchedAt + config.cooldown)
+    return [...fetched.keys.values()].filter((entry) => set.keys.get(entry.kid) !== entry)
+  }
+
   async function refresh(): Promise<void> {
     try {
       await fetchKeys()
@@ -239,5 +287,5 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
     }
   }
 
-  return Object.freeze({ jwksUri, getKey, refresh })
+  return Object.freeze({ jwksUri, getKey, allKeys, refresh })
 }

@@ -70,6 +70,13 @@ export interface RemoteKeySet {
    * @param issuedAt The token's `iat`, in seconds, when it has one.
    */
   getKey(kid: string, issuedAt?: number): Promise<KeySetEntry>
+  /**
+   * Every entry of the set, for signatures that name no key (Standard Webhooks v1a). With
+   * `missedAt` (epoch seconds of a signature no key verified), refetches once under the unknown-kid
+   * cooldown and answers only the keys that are new. Rejects with `ERR_JWKS_UNAVAILABLE` (503) when
+   * no keys can be obtained.
+   */
+  allKeys(missedAt?: number): Promise<readonly KeySetEntry[]>
   /** Fetches now (single flight with any fetch under way); rejects if that fetch fails. */
   refresh(): Promise<void>
 }

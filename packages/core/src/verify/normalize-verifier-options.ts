@@ -238,7 +238,12 @@ export function normalizeVerifierOptions(options: VerifierOptions): VerifierSett
     emit,
     schemes: [
       ...(bySchemes.standardWebhooks.length > 0
-        ? [createStandardWebhooksScheme(bySchemes.standardWebhooks, replayStore)]
+        ? [
+            createStandardWebhooksScheme(bySchemes.standardWebhooks, replayStore, {
+              allowInsecureHttp,
+              emit,
+            }),
+          ]
         : []),
       ...(bySchemes.oauth1.length > 0
         ? [createOAuth1Scheme(bySchemes.oauth1, replayStore, emit)]

@@ -49,7 +49,8 @@ export interface WebhookClaims {
 export type WebhookScheme = 'jwt' | 'standard-webhooks' | 'oauth1'
 
 /** The signature algorithms a verified webhook can report, across schemes. */
-export type WebhookAlgorithm = SignatureAlgorithm | 'HS256' | 'HMAC-SHA1' | 'HMAC-SHA256'
+export type WebhookAlgorithm =
+  SignatureAlgorithm | 'HS256' | 'HMAC-SHA1' | 'HMAC-SHA256' | 'PLAINTEXT'
 
 /**
  * A webhook whose signature, freshness and (for JWTs) claims and body binding all checked out.

@@ -134,4 +134,40 @@ describe('the verifier on any Standard Webhooks or OAuth headers', () => {
       { seed: SEED, numRuns: 400 },
     )
   })
+
+  it('answers a typed 401 to any form body, with or without protocol parameters in it', async () => {
+    const formish = fc.oneof(
+      anyString,
+      fc
+        .array(
+          fc.tuple(
+            fc.constantFrom('oauth_signature', 'oauth_consumer_key', 'oauth_nonce', 'a', ''),
+            fc.string({ unit: fc.constantFrom(...'ab=+%20&é\u0000'), maxLength: 40 }),
+          ),
+          { maxLength: 20 },
+        )
+        .map((pairs) => pairs.map(([k, v]) => `${k}=${v}`).join('&')),
+    )
+    await fc.assert(
+      fc.asyncProperty(
+        formish,
+        fc.option(oauthish, { nil: undefined }),
+        async (body, authorization) => {
+          const headers = {
+            'content-type': 'application/x-www-form-urlencoded',
+            ...(authorization === undefined ? {} : { authorization }),
+          }
+          const outcome = await verifier
+            .verify({ method: 'POST', url: '/webhooks', headers, body: Buffer.from(body) })
+            .then(
+              () => undefined,
+              (error: unknown) => error,
+            )
+          expect(outcome).toBeInstanceOf(WebhookError)
+          expect((outcome as WebhookError).status).toBe(401)
+        },
+      ),
+      { seed: SEED, numRuns: 400 },
+    )
+  })
 })

@@ -1,7 +1,8 @@
 import { createHash, createHmac } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import OAuth from 'oauth-1.0a'
 import { refusal } from './refusal.js'
+import { vectors } from './oauth1-vectors.js'
+import type { BaseStringCase, RequestCase } from './oauth1-vectors.js'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { normalizeParameters as normalizeOAuth1Parameters } from '../../src/schemes/oauth1/normalize-parameters.js'
 import { baseStringUri as oauth1BaseStringUri } from '../../src/schemes/oauth1/signature-base-string.js'
@@ -12,36 +13,6 @@ import { createVerifier } from '../../src/index.js'
 import { signOAuth1Request } from '../../src/send/index.js'
 import type { OAuth1Consumer, OAuth1SenderOptions, WebhookRequest } from '../../src/index.js'
 import type { SignOAuth1RequestOptions } from '../../src/send/index.js'
-
-interface RequestCase {
-  id: string
-  type: 'request'
-  method: string
-  url: string
-  body: string | null
-  content_type: string | null
-  oauth_params: Record<string, string>
-  consumer_secret: string
-  token_secret: string
-  expected_signature: string
-  rfc_strict_signature_derived_locally?: string
-}
-interface BaseStringCase {
-  id: string
-  type: 'base_string'
-  base_string: string
-  consumer_secret: string
-  token_secret: string
-  expected_signature: string
-}
-
-const vectors = JSON.parse(
-  readFileSync(new URL('../../../../test/vectors/oauth1/vectors.json', import.meta.url), 'utf8'),
-) as {
-  encoding_cases: { percent_encode: [string, string][]; normalize: [[string, string][], string][] }
-  base_string_uri_cases: { cases: [string, string][] }
-  cases: Array<RequestCase | BaseStringCase>
-}
 
 const CONSUMER = { key: 'mx-agent', secret: 'kd94hf93k423kf44' }
 const URL_ = 'https://receiver.example/webhooks?event=payment'

@@ -11,6 +11,7 @@ import type { Parameter } from './normalize-parameters.js'
 import { oauth1Signature } from './oauth1-signature.js'
 import type { OAuth1SignatureMethod } from './oauth1-signature.js'
 import { parseOAuthAuthorization } from './parse-authorization-header.js'
+import { plaintextSignatureMatches } from './plaintext-signature-matches.js'
 import { baseStringUri, signatureBaseString } from './signature-base-string.js'
 import type { OAuth1Consumer, OAuth1SenderOptions } from './types.js'
 
@@ -18,6 +19,7 @@ interface SenderSettings {
   readonly id: string
   readonly consumers: OAuth1SenderOptions['consumers']
   readonly origin: string | undefined
+  /** The methods accepted; PLAINTEXT only by the `allowPlaintext` exception. */
   readonly signatureMethods: ReadonlySet<string>
   readonly tolerance: number
   readonly replay: boolean
@@ -27,6 +29,8 @@ const OAUTH_SCHEME = /^[ \t]*OAuth(?:[ \t]|$)/i
 const TIMESTAMP = /^[0-9]{1,12}$/
 const MAX_NONCE_LENGTH = 256
 const FORM = /^application\/x-www-form-urlencoded[ \t]*(?:;|$)/i
+/** A form body as RFC 5849 §3.4.1.3.1 requires: form-encoded, so printable ASCII only. */
+const FORM_ENCODED = /^[\x20-\x7e]*$/
 const METHODS: readonly OAuth1SignatureMethod[] = ['HMAC-SHA1', 'HMAC-SHA256']
 
 function fail(message: string): never {
@@ -45,6 +49,7 @@ function normalizeSender(options: OAuth1SenderOptions): SenderSettings {
     signatureMethods = METHODS,
     tolerance = 300,
     replay = true,
+    allowPlaintext = false,
   } = options
   if (typeof id !== 'string' || id === '') fail('an oauth1 sender needs an id')
   if (typeof consumers !== 'function') fail(`consumers of ${id} must be a function`)
@@ -62,7 +67,15 @@ function normalizeSender(options: OAuth1SenderOptions): SenderSettings {
     fail(`tolerance of ${id} must be a number of seconds, 0 or more`)
   }
   if (typeof replay !== 'boolean') fail(`replay of ${id} must be a boolean`)
-  return { id, consumers, origin, signatureMethods: new Set(signatureMethods), tolerance, replay }
+  if (typeof allowPlaintext !== 'boolean') fail(`allowPlaintext of ${id} must be a boolean`)
+  if (allowPlaintext && !(origin !== undefined && new URL(origin).protocol === 'https:')) {
+    // PLAINTEXT sends the secrets themselves: only TLS keeps them, so the sender must sign for an
+    // https origin, and the request URL cannot say otherwise.
+    fail(`allowPlaintext for ${id} needs an https origin, e.g. origin: 'https://api.example.com'`)
+  }
+  const methods = new Set<string>(signatureMethods)
+  if (allowPlaintext) methods.add('PLAINTEXT')
+  return { id, consumers, origin, signatureMethods: methods, tolerance, replay }
 }
 
 /** The query part of a request URL, without `?` or fragment. */
@@ -73,15 +86,34 @@ function queryOf(url: string): string {
   return url.slice(question + 1, hash === -1 ? undefined : hash)
 }
 
-/** Where the protocol parameters came from: the Authorization header or the query (§3.5). */
-type Carrier = { readonly header: string } | { readonly query: true }
+/** Where the protocol parameters came from: the Authorization header, the query or a form body (§3.5). */
+type Carrier = { readonly header: string } | { readonly query: true } | { readonly form: true }
 
-function protocolParameters(carrier: Carrier, query: readonly Parameter[]): Map<string, string> {
+/**
+ * The parameters of a form body, when the request has one as RFC 5849 §3.4.1.3.1 defines it
+ * (`Content-Type: application/x-www-form-urlencoded`, form-encoded), else undefined. A body
+ * declared a form that is not form-encoded is refused rather than signed in part.
+ */
+function formParameters(request: WebhookRequest): Parameter[] | undefined {
+  const contentType = readSingleHeader(request.headers, 'content-type', false)
+  if (contentType === undefined || !FORM.test(contentType)) return undefined
+  const text = Buffer.from(request.body).toString('latin1')
+  if (!FORM_ENCODED.test(text)) {
+    throw malformed('the body is declared form-urlencoded but holds bytes a form never encodes')
+  }
+  return parseFormEncoded(text)
+}
+
+function protocolParameters(
+  carrier: Carrier,
+  query: readonly Parameter[],
+  form: readonly Parameter[] | undefined,
+): Map<string, string> {
   const oauth = new Map<string, string>()
   const source =
     'header' in carrier
       ? parseOAuthAuthorization(carrier.header)
-      : query.filter(([name]) => name.startsWith('oauth_'))
+      : ('query' in carrier ? query : (form ?? [])).filter(([name]) => name.startsWith('oauth_'))
   for (const [name, value] of source) {
     if (name === 'realm') continue
     if (oauth.has(name)) throw malformed(`the OAuth parameter ${name} is given twice`)
@@ -98,20 +130,15 @@ function required(oauth: ReadonlyMap<string, string>, name: string): string {
 
 /** Every parameter RFC 5849 §3.4.1.3.1 signs: query, protocol parameters and a form body. */
 function signedParameters(
-  request: WebhookRequest,
   carrier: Carrier,
   query: readonly Parameter[],
+  form: readonly Parameter[] | undefined,
   oauth: ReadonlyMap<string, string>,
-): { parameters: Parameter[]; formBody: boolean } {
+): Parameter[] {
   const parameters: Parameter[] = [...query]
   if ('header' in carrier) parameters.push(...oauth)
-  const contentType = readSingleHeader(request.headers, 'content-type', false)
-  const formBody = contentType !== undefined && FORM.test(contentType)
-  if (formBody) parameters.push(...parseFormEncoded(Buffer.from(request.body).toString('utf8')))
-  return {
-    parameters: parameters.filter(([name]) => name !== 'oauth_signature'),
-    formBody,
-  }
+  if (form !== undefined) parameters.push(...form)
+  return parameters.filter(([name]) => name !== 'oauth_signature')
 }
 
 function decodeSignature(text: string, length: number): Buffer {
@@ -169,7 +196,8 @@ export function createOAuth1Scheme(
     carrier: Carrier,
   ): Promise<VerifiedWebhook> {
     const query = parseFormEncoded(queryOf(request.url))
-    const oauth = protocolParameters(carrier, query)
+    const form = formParameters(request)
+    const oauth = protocolParameters(carrier, query, form)
     const consumerKey = required(oauth, 'oauth_consumer_key')
     const method = required(oauth, 'oauth_signature_method')
     const sent = required(oauth, 'oauth_signature')
@@ -203,24 +231,34 @@ export function createOAuth1Scheme(
         sender.origin === undefined
           ? request.url
           : new URL(request.url, 'http://path.invalid').pathname
-      const { parameters, formBody } = signedParameters(request, carrier, query, oauth)
-      const baseString = signatureBaseString(request.method, baseStringUri(url, origin), parameters)
-      const signatureMethod = method as OAuth1SignatureMethod
-      const expected = oauth1Signature(
-        signatureMethod,
-        baseString,
-        consumer.secret,
-        consumer.tokenSecret,
-      )
-      if (!timingSafeEqual(expected, decodeSignature(sent, expected.length))) {
-        throw new WebhookError('ERR_SIGNATURE_INVALID', 'the OAuth signature does not verify')
+      const baseUri = baseStringUri(url, origin)
+      let bodyDigestVerified = false
+      if (method === 'PLAINTEXT') {
+        if (!baseUri.startsWith('https://') || /^http:/i.test(request.url)) {
+          throw new WebhookError('ERR_ALG_NOT_ALLOWED', 'PLAINTEXT is accepted over https only')
+        }
+        if (!plaintextSignatureMatches(sent, consumer.secret, consumer.tokenSecret)) {
+          throw new WebhookError('ERR_SIGNATURE_INVALID', 'the OAuth signature does not verify')
+        }
+      } else {
+        const parameters = signedParameters(carrier, query, form, oauth)
+        const baseString = signatureBaseString(request.method, baseUri, parameters)
+        const expected = oauth1Signature(
+          method as OAuth1SignatureMethod,
+          baseString,
+          consumer.secret,
+          consumer.tokenSecret,
+        )
+        if (!timingSafeEqual(expected, decodeSignature(sent, expected.length))) {
+          throw new WebhookError('ERR_SIGNATURE_INVALID', 'the OAuth signature does not verify')
+        }
+        bodyDigestVerified = checkBodyHash(
+          oauth.get('oauth_body_hash'),
+          method as OAuth1SignatureMethod,
+          request.body,
+          form !== undefined,
+        )
       }
-      const bodyDigestVerified = checkBodyHash(
-        oauth.get('oauth_body_hash'),
-        signatureMethod,
-        request.body,
-        formBody,
-      )
       if (sender.replay) {
         await rememberId(
           replayStore,
@@ -235,7 +273,7 @@ export function createOAuth1Scheme(
         sender: sender.id,
         issuer: sender.id,
         kid: consumerKey,
-        alg: signatureMethod,
+        alg: method as OAuth1SignatureMethod | 'PLAINTEXT',
         claims: {
           iss: sender.id,
           aud: [],
@@ -270,15 +308,37 @@ export function createOAuth1Scheme(
       const values = readHeaderValues(request.headers, 'authorization')
       const headers = values.filter((value) => OAUTH_SCHEME.test(value))
       const inQuery = /[?&]oauth_signature=/.test(request.url)
-      if (headers.length + (inQuery ? 1 : 0) === 0) return undefined
-      if (headers.length + (inQuery ? 1 : 0) > 1 || (headers.length > 0 && values.length > 1)) {
+      const inForm = signsInForm(request)
+      const found = headers.length + (inQuery ? 1 : 0) + (inForm ? 1 : 0)
+      if (found === 0) return undefined
+      if (found > 1 || (headers.length > 0 && values.length > 1)) {
         throw new WebhookError('ERR_SIGNATURE_DUPLICATE', 'more than one OAuth credential was sent')
       }
       const carrier: Carrier =
-        headers.length > 0 ? { header: (headers[0] as string).trim() } : { query: true }
+        headers.length > 0
+          ? { header: (headers[0] as string).trim() }
+          : inQuery
+            ? { query: true }
+            : { form: true }
       return { scheme: 'oauth1', verify: () => verifyRequest(request, carrier) }
     },
   }
+}
+
+/**
+ * Whether a form body carries `oauth_signature` (RFC 5849 §3.5.2). Only a body declared
+ * form-urlencoded is looked at; its bytes are searched, not decoded, since this runs on every
+ * request with an OAuth sender configured.
+ */
+function signsInForm(request: WebhookRequest): boolean {
+  const contentType = readHeaderValues(request.headers, 'content-type')[0]
+  if (contentType === undefined || !FORM.test(contentType)) return false
+  const body = Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength)
+  for (let at = body.indexOf('oauth_signature='); at !== -1;) {
+    if (at === 0 || body[at - 1] === 0x26) return true
+    at = body.indexOf('oauth_signature=', at + 1)
+  }
+  return false
 }
 
 /**

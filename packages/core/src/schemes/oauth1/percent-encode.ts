@@ -1,6 +1,8 @@
 import { WebhookError } from '../../errors/webhook-error.js'
 
 const RESERVED_BY_RFC_3986 = /[!'()*]/g
+/** Text that encodes to itself: most protocol parameters (keys, nonces, timestamps, methods). */
+const UNRESERVED = /^[A-Za-z0-9._~-]*$/
 
 /**
  * Percent-encodes as RFC 5849 §3.6 has it: UTF-8, every byte but the RFC 3986 unreserved characters
@@ -8,6 +10,7 @@ const RESERVED_BY_RFC_3986 = /[!'()*]/g
  * refused with `ERR_SIGNATURE_MALFORMED`.
  */
 export function percentEncode(value: string): string {
+  if (UNRESERVED.test(value)) return value
   let encoded: string
   try {
     encoded = encodeURIComponent(value)
@@ -22,6 +25,7 @@ export function percentEncode(value: string): string {
 
 /** Decodes `%XX` sequences as UTF-8; anything that is not valid is refused. */
 export function percentDecode(value: string): string {
+  if (!value.includes('%')) return value
   try {
     return decodeURIComponent(value)
   } catch {

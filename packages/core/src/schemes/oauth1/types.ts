@@ -28,8 +28,20 @@ export interface OAuth1SenderOptions {
    * URL, or `https://` and the `Host` header.
    */
   origin?: string
-  /** Signature methods accepted. PLAINTEXT never is. @default ['HMAC-SHA1', 'HMAC-SHA256'] */
+  /** Signature methods accepted; PLAINTEXT only with `allowPlaintext`. @default ['HMAC-SHA1', 'HMAC-SHA256'] */
   signatureMethods?: ReadonlyArray<'HMAC-SHA1' | 'HMAC-SHA256'>
+  /**
+   * Also accept `oauth_signature_method="PLAINTEXT"` (RFC 5849 §3.4.4) from this sender. Needs an
+   * https `origin`, and a request whose URL says plain http is still refused.
+   *
+   * > [!NOTE]
+   * > PLAINTEXT sends the consumer and token secrets themselves, and signs nothing: not the method,
+   * > the URL, the parameters nor the body (`bodyDigestVerified` is false). Anyone who sees one
+   * > request (a TLS-terminating proxy, a request log) can send any request as this consumer.
+   * > Accept it only from a sender that can do nothing else, and rotate its secret if a log holds it.
+   * @default false
+   */
+  allowPlaintext?: boolean
   /** Largest accepted difference between `oauth_timestamp` and now, either way, in seconds. @default 300 */
   tolerance?: number
   /** Refuse a nonce seen before from the same consumer at the same timestamp. @default true */

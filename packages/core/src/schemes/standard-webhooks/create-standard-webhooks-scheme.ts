@@ -1,12 +1,15 @@
 import { createHmac, timingSafeEqual, verify } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
 import { WebhookError } from '../../errors/webhook-error.js'
+import { createRemoteKeySet } from '../../jwks/create-remote-key-set.js'
+import type { RemoteKeySet } from '../../jwks/types.js'
 import type { ReplayStore } from '../../replay/replay-store.js'
 import { readSingleHeader } from '../../verify/read-single-header.js'
 import { rememberId } from '../../verify/remember-id.js'
-import type { VerifiedWebhook, WebhookRequest } from '../../verify/types.js'
+import type { VerifiedWebhook, VerifierEvent, WebhookRequest } from '../../verify/types.js'
 import type { InboundScheme } from '../inbound-scheme.js'
 import { decodePublicKey, decodeSecret } from './decode-key.js'
+import { matchJwksKey } from './match-jwks-key.js'
 import { parseSignatureHeader } from './parse-signature-header.js'
 import type { StandardWebhooksSignature } from './parse-signature-header.js'
 import type { StandardWebhooksSenderOptions } from './types.js'
@@ -15,6 +18,8 @@ interface SenderSettings {
   readonly id: string
   readonly secrets: readonly Buffer[]
   readonly publicKeys: readonly KeyObject[]
+  /** v1a keys from the sender's JWKS, when it gives a `jwksUri`. */
+  readonly keySet: RemoteKeySet | undefined
   readonly tolerance: number
   readonly replay: boolean
 }
@@ -27,37 +32,60 @@ function fail(message: string): never {
   throw new TypeError(`createVerifier: ${message}`)
 }
 
-function normalizeSender(options: StandardWebhooksSenderOptions): SenderSettings {
+/** What the verifier shares with every scheme's JWKS clients. */
+interface KeySetContext {
+  readonly allowInsecureHttp: boolean
+  readonly emit: (event: VerifierEvent) => void
+}
+
+function normalizeKeySet(
+  options: StandardWebhooksSenderOptions,
+  context: KeySetContext,
+): RemoteKeySet | undefined {
+  const { id, jwksUri, jwks } = options
+  if (jwksUri === undefined) return undefined
+  try {
+    return createRemoteKeySet({
+      ...jwks,
+      jwksUri,
+      allowInsecureHttp: context.allowInsecureHttp,
+      onEvent: (event) => context.emit({ ...event, issuer: id }),
+    })
+  } catch (cause) {
+    fail(`jwksUri of ${id}: ${(cause as Error).message}`)
+  }
+}
+
+function normalizeSender(
+  options: StandardWebhooksSenderOptions,
+  context: KeySetContext,
+): SenderSettings {
   const { id, secrets = [], publicKeys = [], tolerance = 300, replay = true } = options
   if (typeof id !== 'string' || id === '') fail('a standard-webhooks sender needs an id')
   if (!Array.isArray(secrets) || !Array.isArray(publicKeys)) {
     fail(`secrets and publicKeys of ${id} must be arrays`)
   }
-  if (secrets.length + publicKeys.length === 0) {
-    fail(`standard-webhooks sender ${id} needs secrets (v1) or publicKeys (v1a)`)
+  if (secrets.length + publicKeys.length === 0 && options.jwksUri === undefined) {
+    fail(`standard-webhooks sender ${id} needs secrets (v1), publicKeys or a jwksUri (v1a)`)
   }
   if (typeof tolerance !== 'number' || !Number.isFinite(tolerance) || tolerance < 0) {
     fail(`tolerance of ${id} must be a number of seconds, 0 or more`)
   }
   if (typeof replay !== 'boolean') fail(`replay of ${id} must be a boolean`)
+  let keys
   try {
-    return {
-      id,
-      secrets: secrets.map(decodeSecret),
-      publicKeys: publicKeys.map(decodePublicKey),
-      tolerance,
-      replay,
-    }
+    keys = { secrets: secrets.map(decodeSecret), publicKeys: publicKeys.map(decodePublicKey) }
   } catch (cause) {
     fail(`${id}: ${(cause as Error).message}`)
   }
+  return { id, ...keys, keySet: normalizeKeySet(options, context), tolerance, replay }
 }
 
 function malformed(message: string): WebhookError {
   return new WebhookError('ERR_SIGNATURE_MALFORMED', message)
 }
 
-/** The key of `sender` that signed, as `v1/<index>` or `v1a/<index>`, or undefined. */
+/** The configured key of `sender` that signed, as `v1/<index>` or `v1a/<index>`, or undefined. */
 function matchingKey(
   sender: SenderSettings,
   signatures: readonly StandardWebhooksSignature[],
@@ -96,8 +124,9 @@ function matchingKey(
 export function createStandardWebhooksScheme(
   senders: readonly StandardWebhooksSenderOptions[],
   replayStore: ReplayStore,
+  context: KeySetContext = { allowInsecureHttp: false, emit: () => {} },
 ): InboundScheme {
-  const settings = senders.map(normalizeSender)
+  const settings = senders.map((sender) => normalizeSender(sender, context))
   const ids = new Set(settings.map((sender) => sender.id))
   if (ids.size !== settings.length) fail('two standard-webhooks senders share an id')
 
@@ -111,42 +140,58 @@ export function createStandardWebhooksScheme(
     }
     const signatures = parseSignatureHeader(header)
     const prefix = `${id}.${sentAt}.`
+    const timestamp = Number(sentAt)
     for (const sender of settings) {
       const match = matchingKey(sender, signatures, prefix, request.body)
-      if (match === undefined) continue
-      const timestamp = Number(sentAt)
-      if (Math.abs(Date.now() / 1000 - timestamp) > sender.tolerance) {
-        throw new WebhookError(
-          'ERR_TIMESTAMP_OUT_OF_WINDOW',
-          `webhook-timestamp is more than ${sender.tolerance} seconds away from now`,
-        )
-      }
-      if (sender.replay) {
-        await rememberId(
-          replayStore,
-          `standard-webhooks\0${sender.id}\0${id}`,
-          timestamp + sender.tolerance,
-        )
-      }
-      return {
-        scheme: 'standard-webhooks',
-        sender: sender.id,
-        issuer: sender.id,
-        kid: match.kid,
-        alg: match.version === 'v1' ? 'HS256' : 'EdDSA',
-        claims: {
-          iss: sender.id,
-          aud: [],
-          iat: timestamp,
-          exp: timestamp + sender.tolerance,
-          jti: id,
-        },
-        id,
-        bodyDigestVerified: true,
-        standardWebhooks: { version: match.version, timestamp },
-      }
+      if (match !== undefined) return accept(sender, match, id, timestamp)
+    }
+    // Keys from a JWKS come last: trying them may mean a fetch, and configured keys need none.
+    const content = Buffer.concat([Buffer.from(prefix), request.body])
+    for (const sender of settings) {
+      if (sender.keySet === undefined) continue
+      const kid = await matchJwksKey(sender.keySet, signatures, content, timestamp)
+      if (kid !== undefined)
+        return accept(sender, { kid: `v1a/jwk:${kid}`, version: 'v1a' }, id, timestamp)
     }
     throw new WebhookError('ERR_SIGNATURE_INVALID', 'no webhook-signature entry verifies')
+  }
+
+  async function accept(
+    sender: SenderSettings,
+    match: { kid: string; version: 'v1' | 'v1a' },
+    id: string,
+    timestamp: number,
+  ): Promise<VerifiedWebhook> {
+    if (Math.abs(Date.now() / 1000 - timestamp) > sender.tolerance) {
+      throw new WebhookError(
+        'ERR_TIMESTAMP_OUT_OF_WINDOW',
+        `webhook-timestamp is more than ${sender.tolerance} seconds away from now`,
+      )
+    }
+    if (sender.replay) {
+      await rememberId(
+        replayStore,
+        `standard-webhooks\0${sender.id}\0${id}`,
+        timestamp + sender.tolerance,
+      )
+    }
+    return {
+      scheme: 'standard-webhooks',
+      sender: sender.id,
+      issuer: sender.id,
+      kid: match.kid,
+      alg: match.version === 'v1' ? 'HS256' : 'EdDSA',
+      claims: {
+        iss: sender.id,
+        aud: [],
+        iat: timestamp,
+        exp: timestamp + sender.tolerance,
+        jti: id,
+      },
+      id,
+      bodyDigestVerified: true,
+      standardWebhooks: { version: match.version, timestamp },
+    }
   }
 
   return {
