@@ -5,8 +5,11 @@ import type { Signer } from '../sign/types.js'
 import { createAddressPolicy } from './address-policy.js'
 import type { AddressPolicy } from './address-policy.js'
 import { canonicalHost } from './canonical-host.js'
+import { clientAuthentication } from './client-authentication.js'
 import { createTokenSource } from './client-credentials.js'
 import type { TokenSource } from './client-credentials.js'
+import { createGuardedFetch } from './guarded-fetch.js'
+import type { GuardedFetch } from './guarded-fetch.js'
 import { guardedLookup, systemResolve } from './guarded-lookup.js'
 import { createHostAllowList } from './host-allow-list.js'
 import type { HostAllowList } from './host-allow-list.js'
@@ -106,9 +109,8 @@ function checkLiteralHost(url: URL, name: string, policy: AddressPolicy): void {
 interface AuthContext {
   readonly allowInsecureHttp: boolean
   readonly policy: AddressPolicy
-  readonly timeout: number
-  readonly ca: CaCertificates | undefined
-  readonly lookupFor: (url: URL) => LookupFunction
+  /** OAuth requests go through this: the sender's timeout, trust and address guard. */
+  readonly fetch: GuardedFetch
 }
 
 function clientCredentials(
@@ -125,22 +127,16 @@ function clientCredentials(
     context.allowInsecureHttp,
   )
   checkLiteralHost(tokenUrl, `${where}.clientCredentials.tokenUrl`, context.policy)
-  const { authMethod = 'client_secret_basic' } = grant
-  if (authMethod !== 'client_secret_basic' && authMethod !== 'client_secret_post') {
-    fail(
-      `${where}.clientCredentials.authMethod must be 'client_secret_basic' or 'client_secret_post'`,
-    )
-  }
   return createTokenSource(
     {
       tokenUrl,
+      issuer: optionalString(`${where}.clientCredentials.issuer`, grant.issuer) ?? tokenUrl.href,
       clientId: requiredString(`${where}.clientCredentials.clientId`, grant.clientId),
-      clientSecret: requiredString(`${where}.clientCredentials.clientSecret`, grant.clientSecret),
       scope: optionalString(`${where}.clientCredentials.scope`, grant.scope),
       audience: optionalString(`${where}.clientCredentials.audience`, grant.audience),
-      authMethod,
+      authentication: clientAuthentication(where, grant, fail),
     },
-    { timeout: context.timeout, ca: context.ca, lookup: context.lookupFor(tokenUrl) },
+    { fetch: context.fetch },
   )
 }
 
@@ -248,9 +244,13 @@ export function normalizeSenderOptions(options: SenderOptions): NormalizedSender
     authFor: destinationAuth(options.auth, {
       allowInsecureHttp,
       policy: addressPolicy,
-      timeout,
-      ca,
-      lookupFor,
+      fetch: createGuardedFetch({
+        timeout,
+        allowInsecureHttp,
+        allowPrivateAddresses: options.allowPrivateAddresses,
+        resolve,
+        ...(ca === undefined ? {} : { ca }),
+      }),
     }),
     timeout,
     maxAttempts,

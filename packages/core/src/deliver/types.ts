@@ -1,3 +1,4 @@
+import type { JsonWebKey, KeyObject } from 'node:crypto'
 import type { CaCertificates } from '../lib/bounded-request.js'
 import type { Signer } from '../sign/types.js'
 import type { DeliveryAttemptError, DeliveryAttemptErrorCode } from './delivery-error.js'
@@ -128,16 +129,31 @@ export interface ClientCredentialsOptions {
   /** The token endpoint: `https:`, or `http:` on loopback with `allowInsecureHttp`. */
   tokenUrl: string | URL
   clientId: string
-  clientSecret: string
+  /** The client secret, for `client_secret_basic` and `client_secret_post`. */
+  clientSecret?: string
   /** Space-separated scopes, sent as `scope`. */
   scope?: string
   /** Sent as `audience`, for authorization servers that want one (Auth0, for instance). */
   audience?: string
   /**
-   * How the client authenticates: HTTP Basic, or `client_id` and `client_secret` in the form body.
+   * How the client authenticates: HTTP Basic, `client_id` and `client_secret` in the form body, or
+   * a JWT assertion signed with `privateKey` (RFC 7523).
    * @default 'client_secret_basic'
    */
-  authMethod?: 'client_secret_basic' | 'client_secret_post'
+  authMethod?: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt'
+  /**
+   * The client's private key for `private_key_jwt`: PEM text, a private JWK, or a `KeyObject`. RSA
+   * signs with RS256, P-256 with ES256, Ed25519 with Ed25519.
+   */
+  privateKey?: string | JsonWebKey | KeyObject
+  /** The `kid` of the assertion's header. @default the JWK's `kid`, else none */
+  kid?: string
+  /**
+   * The authorization server's issuer identifier, used as the `aud` of the `private_key_jwt`
+   * assertion.
+   * @default `tokenUrl`
+   */
+  issuer?: string
 }
 
 /** How the sender authenticates to one destination, besides the signature. */
