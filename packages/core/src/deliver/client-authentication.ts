@@ -1,7 +1,6 @@
-import { createPrivateKey, KeyObject } from 'node:crypto'
-import type { JsonWebKey } from 'node:crypto'
 import type { Fail } from '../lib/fail-with.js'
 import { algorithmForKey } from '../sign/signing-algorithm.js'
+import { readPrivateKeyOption } from './read-private-key-option.js'
 import type { ClientAuthentication } from './client-credentials.js'
 import type { ClientCredentialsOptions } from './types.js'
 
@@ -9,23 +8,6 @@ function secret(where: string, value: unknown, fail: Fail): string {
   if (typeof value !== 'string' || value === '')
     fail(`${where}.clientSecret must be a non-empty string`)
   return value
-}
-
-function privateKey(where: string, value: unknown, fail: Fail): KeyObject {
-  if (value instanceof KeyObject) {
-    if (value.type !== 'private') fail(`${where}.privateKey must be a private key`)
-    return value
-  }
-  try {
-    if (typeof value === 'string') return createPrivateKey({ key: value, format: 'pem' })
-    if (typeof value === 'object' && value !== null) {
-      return createPrivateKey({ key: value as JsonWebKey, format: 'jwk' })
-    }
-  } catch {
-    // The message of a failed import can quote key material: it is not passed on.
-    fail(`${where}.privateKey is not a readable PEM or JWK private key`)
-  }
-  fail(`${where}.privateKey must be PEM text, a private JWK or a KeyObject`)
 }
 
 /**
@@ -61,7 +43,7 @@ export function clientAuthentication(
   if (grant.clientSecret !== undefined) {
     fail(`${path}.clientSecret is not used with 'private_key_jwt'; give privateKey only`)
   }
-  const key = privateKey(path, grant.privateKey, fail)
+  const key = readPrivateKeyOption(`${path}.privateKey`, grant.privateKey, fail)
   const algorithm = algorithmForKey(key)
   if (algorithm === undefined) fail(`${path}.privateKey must be an RSA, P-256 or Ed25519 key`)
   const jwkKid = (grant.privateKey as { kid?: unknown } | undefined)?.kid

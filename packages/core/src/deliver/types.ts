@@ -156,12 +156,52 @@ export interface ClientCredentialsOptions {
   issuer?: string
 }
 
+/**
+ * OAuth 1.0a request signing (RFC 5849) of every attempt: a fresh nonce and timestamp each time,
+ * the query's parameters signed, and the body's when it is `application/x-www-form-urlencoded`.
+ */
+export interface OAuth1AuthOptions {
+  consumerKey: string
+  consumerSecret: string
+  /** The access token (`oauth_token`) and its secret, for 3-legged requests. */
+  token?: string
+  tokenSecret?: string
+  /** @default 'HMAC-SHA1' */
+  signatureMethod?: 'HMAC-SHA1' | 'HMAC-SHA256'
+  /** Sent and signed as `oauth_callback`, for partners that want it on every request. */
+  callback?: string
+}
+
+/**
+ * A Standard Webhooks signer for one destination, used instead of the sender's JWT signer: `v1`
+ * with a `whsec_` secret and/or `v1a` with an Ed25519 private key.
+ */
+export interface StandardWebhooksSignerOptions {
+  /** A `whsec_` secret shared with the receiver. */
+  secret?: string
+  /** An Ed25519 private key: PEM text, a private JWK, or a `KeyObject`. */
+  privateKey?: string | JsonWebKey | KeyObject
+}
+
+/** How attempts to one destination are signed, when not with the sender's JWT signer. */
+export interface DestinationSigner {
+  standardWebhooks: StandardWebhooksSignerOptions
+}
+
 /** How the sender authenticates to one destination, besides the signature. */
 export interface DestinationAuth {
   /** Sent with every request to this destination, e.g. `{ 'ocp-apim-subscription-key': key }`. */
   headers?: Readonly<Record<string, string>>
   /** A bearer token from the destination's OAuth2 token endpoint, cached until shortly before expiry. */
   clientCredentials?: ClientCredentialsOptions
+  /** OAuth 1.0a signing of every attempt, in the `Authorization` header. */
+  oauth1?: OAuth1AuthOptions
+  /**
+   * Signs this destination's attempts the Standard Webhooks way (`webhook-id`, `webhook-timestamp`,
+   * `webhook-signature`) instead of with an `X-Signature` JWT. The `webhook-id` is the delivery's
+   * `webhookId`, the same on every retry; timestamp and signature are fresh on each attempt.
+   */
+  signer?: DestinationSigner
 }
 
 export interface SenderOptions {

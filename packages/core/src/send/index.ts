@@ -57,6 +57,9 @@ export type {
   DeliveryEvent,
   DeliveryResult,
   DestinationAuth,
+  DestinationSigner,
+  OAuth1AuthOptions,
   Sender,
   SenderOptions,
+  StandardWebhooksSignerOptions,
 } from '../deliver/types.js'
