@@ -203,4 +203,30 @@ describe('client credentials against a real authorization server (oidc-provider)
     const emitted = JSON.stringify([letters, events, error.message, error.attempts])
     expect(emitted).not.toContain(wrongSecret)
   })
+
+  it('keeps access tokens and the client secret out of errors, events and dead letters', async () => {
+    receiver.setFallback({ status: 401 })
+    const letters: DeadLetter[] = []
+    const sender = senderWith(
+      {
+        tokenUrl: server.tokenUrl,
+        clientId: 'post-client',
+        clientSecret: POST_SECRET,
+        authMethod: 'client_secret_post',
+      },
+      (letter) => void letters.push(letter),
+    )
+    const error = (await sender
+      .send({ url: receiver.url, body: '{}' })
+      .catch((err: unknown) => err)) as DeliveryError
+    expect(error.deadLetter?.reason).toBe('permanent-failure')
+    const tokens = bearers().map((bearer) => bearer?.slice('Bearer '.length) ?? '')
+    expect(tokens).toHaveLength(2)
+    const messages: string[] = []
+    for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
+      messages.push(cause.message)
+    }
+    const emitted = JSON.stringify([letters, events, messages, error.attempts])
+    for (const secret of [POST_SECRET, ...tokens]) expect(emitted).not.toContain(secret)
+  })
 })
