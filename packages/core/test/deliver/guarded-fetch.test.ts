@@ -1,9 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createRequire } from 'node:module'
+import type * as Tls from 'node:tls'
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { createTestCa } from '@hookseal/test-support/test-ca'
+import type { TestCa, TestCertificate } from '@hookseal/test-support/test-ca'
 import { BoundedRequestError } from '../../src/lib/bounded-request.js'
 import { DeliveryAttemptError } from '../../src/send/index.js'
 import { createGuardedFetch } from '../../src/deliver/guarded-fetch.js'
 import { startReceiver } from './receiver.js'
 import type { Receiver } from './receiver.js'
+
+// The process-wide TLS defaults live on the CommonJS module object; ESM bindings are read-only.
+const tls = createRequire(import.meta.url)('node:tls') as typeof Tls
 
 let receiver: Receiver
 
@@ -102,5 +109,57 @@ describe('createGuardedFetch', () => {
       TypeError,
     )
     expect(receiver.connections).toBe(0)
+  })
+
+  describe('over HTTPS', () => {
+    let ca: TestCa
+    let certificate: TestCertificate
+
+    beforeAll(async () => {
+      ca = await createTestCa()
+      certificate = await ca.issueServerCertificate({ ipAddresses: ['127.0.0.1'] })
+    })
+
+    it('talks to a TLS 1.2+ server whose certificate chains to the configured ca', async () => {
+      const secure = await startReceiver({ tls: certificate })
+      try {
+        const guardedFetch = createGuardedFetch({
+          allowPrivateAddresses: ['127.0.0.1'],
+          ca: ca.caPem,
+        })
+        expect((await guardedFetch(secure.url)).status).toBe(200)
+      } finally {
+        await secure.close()
+      }
+    })
+
+    it('refuses a server that speaks only TLS 1.1', async () => {
+      const legacy = await startReceiver({
+        tls: {
+          ...certificate,
+          minVersion: 'TLSv1',
+          maxVersion: 'TLSv1.1',
+          // OpenSSL 3 signs TLS 1.1 handshakes only below security level 1.
+          ciphers: 'DEFAULT@SECLEVEL=0',
+        },
+      })
+      // As `node --tls-min-v1.0` would: only the guarded fetch's own minimum stands in the way.
+      const defaults = { minVersion: tls.DEFAULT_MIN_VERSION, ciphers: tls.DEFAULT_CIPHERS }
+      tls.DEFAULT_MIN_VERSION = 'TLSv1'
+      tls.DEFAULT_CIPHERS = 'DEFAULT@SECLEVEL=0'
+      try {
+        const guardedFetch = createGuardedFetch({
+          allowPrivateAddresses: ['127.0.0.1'],
+          ca: ca.caPem,
+        })
+        const error = await guardedFetch(legacy.url).catch((err: unknown) => err)
+        expect((error as Error).message).toContain('alert protocol version')
+        expect(legacy.requests).toHaveLength(0)
+      } finally {
+        tls.DEFAULT_MIN_VERSION = defaults.minVersion
+        tls.DEFAULT_CIPHERS = defaults.ciphers
+        await legacy.close()
+      }
+    })
   })
 })
