@@ -29,6 +29,8 @@ describe('entry points by audience', () => {
       'DeliveryAttemptError',
       'DeliveryError',
       'HooksealError',
+      'OAuth1FlowError',
+      'createOAuth1Flow',
       'createSender',
       'createSigner',
       'loadKeySet',

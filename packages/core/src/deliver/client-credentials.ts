@@ -1,24 +1,36 @@
-import type { LookupFunction } from 'node:net'
-import { BoundedRequestError, boundedRequest } from '../lib/bounded-request.js'
-import type { BoundedResponse, CaCertificates } from '../lib/bounded-request.js'
+import type { KeyObject } from 'node:crypto'
+import { importPKCS8 } from 'jose'
+import * as oauth from 'oauth4webapi'
+import { BoundedRequestError } from '../lib/bounded-request.js'
+import type { SigningAlgorithm } from '../sign/key-set-types.js'
 import { DeliveryAttemptError } from './delivery-error.js'
+import type { GuardedFetch } from './guarded-fetch.js'
 import { isRetryableStatus } from './retryable-status.js'
+
+/** How the client proves who it is to the token endpoint, after validation. */
+export type ClientAuthentication =
+  | { readonly method: 'client_secret_basic' | 'client_secret_post'; readonly secret: string }
+  | {
+      readonly method: 'private_key_jwt'
+      readonly key: KeyObject
+      readonly algorithm: SigningAlgorithm
+      readonly kid: string | undefined
+    }
 
 /** A client-credentials grant after validation. */
 export interface ClientCredentialsGrant {
   readonly tokenUrl: URL
+  /** The authorization server's issuer: the `aud` of a `private_key_jwt` assertion. */
+  readonly issuer: string
   readonly clientId: string
-  readonly clientSecret: string
   readonly scope: string | undefined
   readonly audience: string | undefined
-  readonly authMethod: 'client_secret_basic' | 'client_secret_post'
+  readonly authentication: ClientAuthentication
 }
 
-/** How token requests are made: the sender's timeout, trust and address guard. */
+/** How token requests are made: through the sender's bounded, address-guarded HTTP. */
 export interface TokenRequestSettings {
-  readonly timeout: number
-  readonly ca: CaCertificates | undefined
-  readonly lookup: LookupFunction
+  readonly fetch: GuardedFetch
 }
 
 /** Bearer tokens for one destination, fetched once and shared until shortly before they expire. */
@@ -33,8 +45,6 @@ export interface TokenSource {
 const REFRESH_SKEW_MS = 30_000
 /** Lifetime assumed when the endpoint sends no `expires_in`; a receiver's 401 still ends it early. */
 const DEFAULT_LIFETIME_MS = 300_000
-/** Token responses are small; anything larger is not one. */
-const MAX_TOKEN_RESPONSE_BYTES = 64 * 1024
 
 /** Printable ASCII without spaces: anything else could not travel in an Authorization header. */
 const BEARER_TOKEN = /^[\x21-\x7e]{1,8192}$/
@@ -51,79 +61,73 @@ function unavailable(
   return new DeliveryAttemptError('ERR_TOKEN_UNAVAILABLE', message, options)
 }
 
-/** RFC 6749 §2.3.1: client id and secret are form-encoded before they are joined for Basic. */
-function formEncode(value: string): string {
-  return new URLSearchParams({ v: value }).toString().slice(2)
-}
-
-function requestBody(grant: ClientCredentialsGrant): string {
-  const form = new URLSearchParams({ grant_type: 'client_credentials' })
-  if (grant.scope !== undefined) form.set('scope', grant.scope)
-  if (grant.audience !== undefined) form.set('audience', grant.audience)
-  if (grant.authMethod === 'client_secret_post') {
-    form.set('client_id', grant.clientId)
-    form.set('client_secret', grant.clientSecret)
-  }
-  return form.toString()
-}
-
-function requestHeaders(grant: ClientCredentialsGrant): Record<string, string> {
-  const headers: Record<string, string> = {
-    'content-type': 'application/x-www-form-urlencoded',
-    accept: 'application/json',
-  }
-  if (grant.authMethod === 'client_secret_basic') {
-    const credentials = `${formEncode(grant.clientId)}:${formEncode(grant.clientSecret)}`
-    headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`
-  }
-  return headers
-}
-
-function parseJson(body: Buffer): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(body.toString('utf8'))
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined
-  } catch {
-    return undefined
-  }
-}
-
 /** The OAuth2 `error` code of a refusal, which names the problem without revealing anything. */
-function oauthErrorCode(body: Buffer): string {
-  const code = parseJson(body)?.error
-  return typeof code === 'string' && /^[\x20-\x7e]{1,64}$/.test(code) ? ` (${code})` : ''
+async function oauthErrorCode(response: Response): Promise<string> {
+  try {
+    const document: unknown = await response.json()
+    const code = (document as { error?: unknown } | null)?.error
+    return typeof code === 'string' && /^[\x20-\x7e]{1,64}$/.test(code) ? ` (${code})` : ''
+  } catch {
+    return ''
+  }
 }
 
 function lifetimeMs(expiresIn: unknown): number | undefined {
   if (expiresIn === undefined) return DEFAULT_LIFETIME_MS
-  // Some endpoints send the number as a string.
-  const seconds =
-    typeof expiresIn === 'string' && /^\d+$/.test(expiresIn) ? Number(expiresIn) : expiresIn
-  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0
-    ? seconds * 1000
+  return typeof expiresIn === 'number' && Number.isFinite(expiresIn) && expiresIn > 0
+    ? expiresIn * 1000
     : undefined
 }
 
-function readToken(response: BoundedResponse, requestedAt: number): CachedToken {
-  const { status, body } = response
-  if (status !== 200) {
-    throw unavailable(`the token endpoint answered ${status}${oauthErrorCode(body)}, not 200`, {
-      retryable: isRetryableStatus(status),
-      status,
-    })
+/** The protocol's client authentication; a private key is imported for WebCrypto on first use. */
+function clientAuth(authentication: ClientAuthentication): () => Promise<oauth.ClientAuth> {
+  if (authentication.method !== 'private_key_jwt') {
+    const auth =
+      authentication.method === 'client_secret_basic'
+        ? oauth.ClientSecretBasic(authentication.secret)
+        : oauth.ClientSecretPost(authentication.secret)
+    return () => Promise.resolve(auth)
   }
-  const document = parseJson(body)
-  const token = document?.access_token
-  const type = document?.token_type
-  const lifetime = lifetimeMs(document?.expires_in)
-  if (typeof token !== 'string' || !BEARER_TOKEN.test(token) || lifetime === undefined) {
+  const { key, algorithm, kid } = authentication
+  let imported: Promise<oauth.ClientAuth> | undefined
+  return () => {
+    imported ??= importPKCS8(
+      key.export({ format: 'pem', type: 'pkcs8' }).toString(),
+      algorithm,
+    ).then((cryptoKey) =>
+      oauth.PrivateKeyJwt(kid === undefined ? cryptoKey : { key: cryptoKey, kid }),
+    )
+    return imported
+  }
+}
+
+/** What the token endpoint's 200 response holds, as one of the sender's errors when it is unusable. */
+async function readToken(
+  as: oauth.AuthorizationServer,
+  client: oauth.Client,
+  response: Response,
+  requestedAt: number,
+): Promise<CachedToken> {
+  let document: oauth.TokenEndpointResponse
+  try {
+    document = await oauth.processClientCredentialsResponse(as, client, response)
+  } catch (cause) {
+    // oauth4webapi names the unknown token type; everything else is a malformed response.
+    const message =
+      cause instanceof oauth.UnsupportedOperationError
+        ? 'the token endpoint sent a token that is not a bearer token'
+        : 'the token endpoint sent no usable access_token and expires_in'
+    // The cause would carry the response body, and with it the token: it stays out of the error.
+    throw unavailable(message, { retryable: false })
+  }
+  const { access_token: token, token_type: type } = document
+  const lifetime = lifetimeMs(document.expires_in)
+  if (!BEARER_TOKEN.test(token) || lifetime === undefined) {
     throw unavailable('the token endpoint sent no usable access_token and expires_in', {
       retryable: false,
     })
   }
-  if (type !== undefined && (typeof type !== 'string' || type.toLowerCase() !== 'bearer')) {
+  if (type !== 'bearer') {
     throw unavailable('the token endpoint sent a token that is not a bearer token', {
       retryable: false,
     })
@@ -134,14 +138,15 @@ function readToken(response: BoundedResponse, requestedAt: number): CachedToken 
 }
 
 /**
- * Creates the token cache for one destination's OAuth2 client-credentials grant: the token is
- * fetched with a form POST (`grant_type=client_credentials`), reused until shortly before
- * `expires_in` runs out (30 s, or half the lifetime for shorter-lived tokens), and fetched once for
- * any number of concurrent callers. A failed fetch is not cached: the next caller tries again.
+ * Creates the token cache for one destination's OAuth2 client-credentials grant (RFC 6749 §4.4),
+ * with the protocol done by `oauth4webapi` over the sender's guarded HTTP: the token is reused until
+ * shortly before `expires_in` runs out (30 s, or half the lifetime for shorter-lived tokens), and
+ * fetched once for any number of concurrent callers. A failed fetch is not cached: the next caller
+ * tries again.
  *
  * @example
  * ```ts
- * const tokens = createTokenSource(grant, { timeout: 10_000, ca: undefined, lookup })
+ * const tokens = createTokenSource(grant, { fetch: createGuardedFetch({ timeout: 10_000 }) })
  * const token = await tokens.get()
  * ```
  */
@@ -149,24 +154,36 @@ export function createTokenSource(
   grant: ClientCredentialsGrant,
   settings: TokenRequestSettings,
 ): TokenSource {
+  const as: oauth.AuthorizationServer = {
+    issuer: grant.issuer,
+    token_endpoint: grant.tokenUrl.href,
+  }
+  const client: oauth.Client = { client_id: grant.clientId }
+  const authentication = clientAuth(grant.authentication)
+  const options = {
+    [oauth.customFetch]: settings.fetch,
+    // The URL was checked at construction: plain http: only on loopback with allowInsecureHttp.
+    [oauth.allowInsecureRequests]: grant.tokenUrl.protocol === 'http:',
+  }
+  const parameters = new URLSearchParams()
+  if (grant.scope !== undefined) parameters.set('scope', grant.scope)
+  if (grant.audience !== undefined) parameters.set('audience', grant.audience)
+
   let cached: CachedToken | undefined
   let flight: Promise<string> | undefined
 
   async function fetchToken(): Promise<string> {
     // Measured from the request, not the answer, so that a slow endpoint cannot stretch a lifetime.
     const requestedAt = Date.now()
-    let response: BoundedResponse
+    let response: Response
     try {
-      response = await boundedRequest(grant.tokenUrl, {
-        method: 'POST',
-        headers: requestHeaders(grant),
-        body: Buffer.from(requestBody(grant)),
-        timeout: settings.timeout,
-        maxResponseBytes: MAX_TOKEN_RESPONSE_BYTES,
-        overflow: 'fail',
-        lookup: settings.lookup,
-        ...(settings.ca === undefined ? {} : { ca: settings.ca }),
-      })
+      response = await oauth.clientCredentialsGrantRequest(
+        as,
+        client,
+        await authentication(),
+        parameters,
+        options,
+      )
     } catch (error) {
       if (error instanceof DeliveryAttemptError) throw error
       const why = error instanceof Error ? error.message : String(error)
@@ -174,7 +191,14 @@ export function createTokenSource(
       const retryable = !(error instanceof BoundedRequestError && error.reason === 'too-large')
       throw unavailable(`the token endpoint gave no token: ${why}`, { retryable, cause: error })
     }
-    cached = readToken(response, requestedAt)
+    const { status } = response
+    if (status !== 200) {
+      throw unavailable(
+        `the token endpoint answered ${status}${await oauthErrorCode(response)}, not 200`,
+        { retryable: isRetryableStatus(status), status },
+      )
+    }
+    cached = await readToken(as, client, response, requestedAt)
     return cached.token
   }
 

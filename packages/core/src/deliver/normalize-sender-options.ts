@@ -5,12 +5,18 @@ import type { Signer } from '../sign/types.js'
 import { createAddressPolicy } from './address-policy.js'
 import type { AddressPolicy } from './address-policy.js'
 import { canonicalHost } from './canonical-host.js'
+import type { AttemptHeaders } from './attempt-request.js'
+import { clientAuthentication } from './client-authentication.js'
 import { createTokenSource } from './client-credentials.js'
 import type { TokenSource } from './client-credentials.js'
+import { createGuardedFetch } from './guarded-fetch.js'
+import type { GuardedFetch } from './guarded-fetch.js'
 import { guardedLookup, systemResolve } from './guarded-lookup.js'
 import { createHostAllowList } from './host-allow-list.js'
 import type { HostAllowList } from './host-allow-list.js'
 import { normalizeHeaders } from './normalize-headers.js'
+import { oauth1Authorizer } from './oauth1-authorizer.js'
+import { standardWebhooksSigner } from './standard-webhooks-signer.js'
 import { MAX_TIMER_MS, numberOption } from '../lib/number-option.js'
 import { failWith } from '../lib/fail-with.js'
 import type { Fail } from '../lib/fail-with.js'
@@ -28,6 +34,10 @@ const fail: Fail = failWith('createSender')
 export interface ResolvedAuth {
   readonly headers: Readonly<Record<string, string>>
   readonly tokens: TokenSource | undefined
+  /** Headers computed afresh for every attempt, e.g. an OAuth 1.0a `Authorization`. */
+  readonly authorize?: AttemptHeaders | undefined
+  /** Signs this destination's attempts instead of the sender's signer. */
+  readonly sign?: AttemptHeaders | undefined
 }
 
 /** Options after validation, with every default filled in. */
@@ -106,9 +116,8 @@ function checkLiteralHost(url: URL, name: string, policy: AddressPolicy): void {
 interface AuthContext {
   readonly allowInsecureHttp: boolean
   readonly policy: AddressPolicy
-  readonly timeout: number
-  readonly ca: CaCertificates | undefined
-  readonly lookupFor: (url: URL) => LookupFunction
+  /** OAuth requests go through this: the sender's timeout, trust and address guard. */
+  readonly fetch: GuardedFetch
 }
 
 function clientCredentials(
@@ -125,22 +134,16 @@ function clientCredentials(
     context.allowInsecureHttp,
   )
   checkLiteralHost(tokenUrl, `${where}.clientCredentials.tokenUrl`, context.policy)
-  const { authMethod = 'client_secret_basic' } = grant
-  if (authMethod !== 'client_secret_basic' && authMethod !== 'client_secret_post') {
-    fail(
-      `${where}.clientCredentials.authMethod must be 'client_secret_basic' or 'client_secret_post'`,
-    )
-  }
   return createTokenSource(
     {
       tokenUrl,
+      issuer: optionalString(`${where}.clientCredentials.issuer`, grant.issuer) ?? tokenUrl.href,
       clientId: requiredString(`${where}.clientCredentials.clientId`, grant.clientId),
-      clientSecret: requiredString(`${where}.clientCredentials.clientSecret`, grant.clientSecret),
       scope: optionalString(`${where}.clientCredentials.scope`, grant.scope),
       audience: optionalString(`${where}.clientCredentials.audience`, grant.audience),
-      authMethod,
+      authentication: clientAuthentication(where, grant, fail),
     },
-    { timeout: context.timeout, ca: context.ca, lookup: context.lookupFor(tokenUrl) },
+    { fetch: context.fetch },
   )
 }
 
@@ -160,12 +163,19 @@ function destinationAuth(
     }
     const normalized = authKey(key)
     if (entries.has(normalized)) fail(`${where} names a destination twice`)
-    const grant = value.clientCredentials
+    const { clientCredentials: grant, oauth1, signer } = value
+    if (grant !== undefined && oauth1 !== undefined) {
+      fail(`${where} gives clientCredentials and oauth1: both would set the Authorization header`)
+    }
     // The bearer token is the grant's; a static authorization header beside it would be overwritten.
-    const refused = grant === undefined ? [] : ['authorization']
+    const refused = grant === undefined && oauth1 === undefined ? [] : ['authorization']
     entries.set(normalized, {
       headers: normalizeHeaders(value.headers, `${where}.headers`, refused),
       tokens: grant === undefined ? undefined : clientCredentials(where, grant, context),
+      authorize:
+        oauth1 === undefined ? undefined : oauth1Authorizer(`${where}.oauth1`, oauth1, fail),
+      sign:
+        signer === undefined ? undefined : standardWebhooksSigner(`${where}.signer`, signer, fail),
     })
   }
   return (url) => entries.get(url.origin) ?? entries.get(url.hostname)
@@ -248,9 +258,13 @@ export function normalizeSenderOptions(options: SenderOptions): NormalizedSender
     authFor: destinationAuth(options.auth, {
       allowInsecureHttp,
       policy: addressPolicy,
-      timeout,
-      ca,
-      lookupFor,
+      fetch: createGuardedFetch({
+        timeout,
+        allowInsecureHttp,
+        allowPrivateAddresses: options.allowPrivateAddresses,
+        resolve,
+        ...(ca === undefined ? {} : { ca }),
+      }),
     }),
     timeout,
     maxAttempts,

@@ -1,7 +1,7 @@
 import type { Agent } from 'node:http'
 import { BoundedRequestError, boundedRequest } from '../lib/bounded-request.js'
 import type { BoundedResponse } from '../lib/bounded-request.js'
-import type { SignedWebhookHeaders } from '../sign/types.js'
+import type { AttemptRequest } from './attempt-request.js'
 import { DeliveryAttemptError } from './delivery-error.js'
 import type { NormalizedSenderOptions, ResolvedAuth } from './normalize-sender-options.js'
 import { parseRetryAfter } from './parse-retry-after.js'
@@ -90,7 +90,8 @@ function recordOf(
 
 /**
  * Makes one attempt: takes a bearer token if the destination needs one, signs afresh (new `jti`
- * and `iat`, same `webhookId`), sends, and reads at most `maxResponseBytes` of the answer. Never
+ * and `iat`, or a new Standard Webhooks timestamp, same `webhookId`), adds per-attempt
+ * authentication (OAuth 1.0a), sends, and reads at most `maxResponseBytes` of the answer. Never
  * rejects: every failure becomes the outcome's `error`.
  *
  * @param attempt The attempt's number, for its record.
@@ -110,15 +111,24 @@ export async function performAttempt(
 
   try {
     token = await auth?.tokens?.get()
-    let signed: SignedWebhookHeaders
+    const request: AttemptRequest = {
+      method: delivery.method,
+      url,
+      headers: delivery.headers,
+      body: delivery.bytes,
+      webhookId: delivery.webhookId,
+    }
+    let signed: Record<string, string>
     try {
-      signed = await config.signer.sign({
-        body: delivery.bytes,
-        url: url.href,
-        method: delivery.method,
-        webhookId: delivery.webhookId,
-        ...(delivery.audience === undefined ? {} : { audience: delivery.audience }),
-      })
+      signed =
+        auth?.sign?.(request) ??
+        (await config.signer.sign({
+          body: delivery.bytes,
+          url: url.href,
+          method: delivery.method,
+          webhookId: delivery.webhookId,
+          ...(delivery.audience === undefined ? {} : { audience: delivery.audience }),
+        }))
     } catch (cause) {
       throw signingFailure(cause)
     }
@@ -129,8 +139,8 @@ export async function performAttempt(
         ...delivery.headers,
         ...auth?.headers,
         ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
-        'x-signature': signed['x-signature'],
-        'webhook-id': signed['webhook-id'],
+        ...auth?.authorize?.(request),
+        ...signed,
         'content-length': String(delivery.bytes.length),
       },
       body: delivery.bytes,

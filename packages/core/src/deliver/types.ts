@@ -1,3 +1,4 @@
+import type { JsonWebKey, KeyObject } from 'node:crypto'
 import type { CaCertificates } from '../lib/bounded-request.js'
 import type { Signer } from '../sign/types.js'
 import type { DeliveryAttemptError, DeliveryAttemptErrorCode } from './delivery-error.js'
@@ -130,16 +131,63 @@ export interface ClientCredentialsOptions {
   /** The token endpoint: `https:`, or `http:` on loopback with `allowInsecureHttp`. */
   tokenUrl: string | URL
   clientId: string
-  clientSecret: string
+  /** The client secret, for `client_secret_basic` and `client_secret_post`. */
+  clientSecret?: string
   /** Space-separated scopes, sent as `scope`. */
   scope?: string
   /** Sent as `audience`, for authorization servers that want one (Auth0, for instance). */
   audience?: string
   /**
-   * How the client authenticates: HTTP Basic, or `client_id` and `client_secret` in the form body.
+   * How the client authenticates: HTTP Basic, `client_id` and `client_secret` in the form body, or
+   * a JWT assertion signed with `privateKey` (RFC 7523).
    * @default 'client_secret_basic'
    */
-  authMethod?: 'client_secret_basic' | 'client_secret_post'
+  authMethod?: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt'
+  /**
+   * The client's private key for `private_key_jwt`: PEM text, a private JWK, or a `KeyObject`. RSA
+   * signs with RS256, P-256 with ES256, Ed25519 with Ed25519.
+   */
+  privateKey?: string | JsonWebKey | KeyObject
+  /** The `kid` of the assertion's header. @default the JWK's `kid`, else none */
+  kid?: string
+  /**
+   * The authorization server's issuer identifier, used as the `aud` of the `private_key_jwt`
+   * assertion.
+   * @default `tokenUrl`
+   */
+  issuer?: string
+}
+
+/**
+ * OAuth 1.0a request signing (RFC 5849) of every attempt: a fresh nonce and timestamp each time,
+ * the query's parameters signed, and the body's when it is `application/x-www-form-urlencoded`.
+ */
+export interface OAuth1AuthOptions {
+  consumerKey: string
+  consumerSecret: string
+  /** The access token (`oauth_token`) and its secret, for 3-legged requests. */
+  token?: string
+  tokenSecret?: string
+  /** @default 'HMAC-SHA1' */
+  signatureMethod?: 'HMAC-SHA1' | 'HMAC-SHA256'
+  /** Sent and signed as `oauth_callback`, for partners that want it on every request. */
+  callback?: string
+}
+
+/**
+ * A Standard Webhooks signer for one destination, used instead of the sender's JWT signer: `v1`
+ * with a `whsec_` secret and/or `v1a` with an Ed25519 private key.
+ */
+export interface StandardWebhooksSignerOptions {
+  /** A `whsec_` secret shared with the receiver. */
+  secret?: string
+  /** An Ed25519 private key: PEM text, a private JWK, or a `KeyObject`. */
+  privateKey?: string | JsonWebKey | KeyObject
+}
+
+/** How attempts to one destination are signed, when not with the sender's JWT signer. */
+export interface DestinationSigner {
+  standardWebhooks: StandardWebhooksSignerOptions
 }
 
 /** How the sender authenticates to one destination, besides the signature. */
@@ -148,6 +196,14 @@ export interface DestinationAuth {
   headers?: Readonly<Record<string, string>>
   /** A bearer token from the destination's OAuth2 token endpoint, cached until shortly before expiry. */
   clientCredentials?: ClientCredentialsOptions
+  /** OAuth 1.0a signing of every attempt, in the `Authorization` header. */
+  oauth1?: OAuth1AuthOptions
+  /**
+   * Signs this destination's attempts the Standard Webhooks way (`webhook-id`, `webhook-timestamp`,
+   * `webhook-signature`) instead of with an `X-Signature` JWT. The `webhook-id` is the delivery's
+   * `webhookId`, the same on every retry; timestamp and signature are fresh on each attempt.
+   */
+  signer?: DestinationSigner
 }
 
 /** How a sender keeps connections open between deliveries to the same origin. */

@@ -41,6 +41,8 @@ export interface BoundedRequestOptions {
    * @default a connection of its own, closed after the response
    */
   readonly agent?: Agent
+  /** Ends the request early, rejecting with the signal's reason. */
+  readonly signal?: AbortSignal
 }
 
 /** A response whose body was read within the limits (or not read, per `readBodyIf`). */
@@ -177,6 +179,14 @@ export function boundedRequest(url: URL, options: BoundedRequestOptions): Promis
 
     request.on('response', readBody)
     request.on('error', fail)
+
+    const { signal } = options
+    if (signal !== undefined) {
+      const abort = (): void => fail(signal.reason as Error)
+      if (signal.aborted) return abort()
+      signal.addEventListener('abort', abort, { once: true })
+      request.on('close', () => signal.removeEventListener('abort', abort))
+    }
     request.end(options.body)
   })
 }

@@ -22,6 +22,8 @@ export { createSender } from '../deliver/create-sender.js'
 export { signStandardWebhook } from '../schemes/standard-webhooks/sign-standard-webhook.js'
 export { signOAuth1Request } from '../schemes/oauth1/sign-oauth1-request.js'
 export { prepareDelivery } from '../deliver/prepare-delivery.js'
+export { createOAuth1Flow } from '../deliver/create-oauth1-flow.js'
+export { OAuth1FlowError } from '../deliver/oauth1-flow-error.js'
 export { HooksealError } from '../errors/hookseal-error.js'
 export { DeliveryAttemptError, DeliveryError } from '../deliver/delivery-error.js'
 
@@ -49,6 +51,12 @@ export type { DeliveryAttemptErrorCode, DeliveryErrorCode } from '../deliver/del
 export type { ResolveHost } from '../deliver/guarded-lookup.js'
 export type { PreparedDelivery } from '../deliver/prepare-delivery.js'
 export type {
+  OAuth1Credentials,
+  OAuth1Flow,
+  OAuth1FlowOptions,
+} from '../deliver/create-oauth1-flow.js'
+export type { OAuth1FlowErrorCode } from '../deliver/oauth1-flow-error.js'
+export type {
   ClientCredentialsOptions,
   DeadLetter,
   DeadLetterReason,
@@ -57,6 +65,9 @@ export type {
   DeliveryEvent,
   DeliveryResult,
   DestinationAuth,
+  DestinationSigner,
+  OAuth1AuthOptions,
   Sender,
   SenderOptions,
+  StandardWebhooksSignerOptions,
 } from '../deliver/types.js'

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createSender } from '../../src/send/index.js'
 import type { Delivery, Sender, SenderOptions } from '../../src/send/index.js'
@@ -90,7 +91,46 @@ describe('createSender', () => {
       'an unknown authMethod',
       {
         auth: {
-          'partner.example': { clientCredentials: { ...grant, authMethod: 'private_key_jwt' } },
+          'partner.example': { clientCredentials: { ...grant, authMethod: 'client_secret_jwt' } },
+        },
+      },
+    ],
+    [
+      'private_key_jwt without a private key',
+      {
+        auth: {
+          'partner.example': {
+            clientCredentials: { ...grant, clientSecret: undefined, authMethod: 'private_key_jwt' },
+          },
+        },
+      },
+    ],
+    [
+      'private_key_jwt with a public key',
+      {
+        auth: {
+          'partner.example': {
+            clientCredentials: {
+              ...grant,
+              clientSecret: undefined,
+              authMethod: 'private_key_jwt',
+              privateKey: generateKeyPairSync('ed25519').publicKey,
+            },
+          },
+        },
+      },
+    ],
+    [
+      'private_key_jwt with a client secret too',
+      {
+        auth: {
+          'partner.example': {
+            clientCredentials: {
+              ...grant,
+              authMethod: 'private_key_jwt',
+              privateKey: generateKeyPairSync('ed25519').privateKey,
+            },
+          },
         },
       },
     ],

@@ -96,12 +96,14 @@ describe('OAuth2 client credentials', () => {
 
     const [tokenRequest] = tokenEndpoint.requests
     expect(tokenRequest?.method).toBe('POST')
-    expect(tokenRequest?.headers['content-type']).toBe('application/x-www-form-urlencoded')
+    expect(tokenRequest?.headers['content-type']).toMatch(/^application\/x-www-form-urlencoded\b/)
     expect(form(tokenRequest)).toEqual({
       grant_type: 'client_credentials',
       scope: 'webhooks.write',
     })
-    const basic = Buffer.from('sender-app:s3cr3t%3Awith%26symbols').toString('base64')
+    // RFC 6749 §2.3.1: both parts form-encoded first; oauth4webapi also escapes "-", as the form
+    // encoding of RFC 6749 Appendix B allows.
+    const basic = Buffer.from('sender%2Dapp:s3cr3t%3Awith%26symbols').toString('base64')
     expect(tokenRequest?.headers.authorization).toBe(`Basic ${basic}`)
     expect(bearerOf(receiver.requests[0])).toBe('Bearer token-1')
   })
