@@ -7,7 +7,7 @@ import type { webcrypto } from 'node:crypto'
 import { hmac } from '@noble/hashes/hmac.js'
 import { sha1 } from '@noble/hashes/legacy.js'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { collectJwkSet } from '../../keys/import-jwk-set.js'
+import { collectJwkSet } from '../../keys/collect-jwk-set.js'
 import {
   publicJwkProblem,
   rsaKeyProblem,
