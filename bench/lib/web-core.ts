@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { build } from 'esbuild'
+import type * as core from '@hookseal/core'
 
-type Core = typeof import('@hookseal/core')
+type Core = typeof core
 
 export async function loadWebCore(): Promise<Core> {
   const result = await build({

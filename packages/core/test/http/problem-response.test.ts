@@ -5,7 +5,7 @@ import { problemResponse, rawBodyUnavailable } from '../../src/http/index.js'
 import type { WebhookErrorCode } from '../../src/index.js'
 
 describe('problemResponse', () => {
-  it("titles every status a refusal can carry as node:http does, on every runtime", () => {
+  it('titles every status a refusal can carry as node:http does, on every runtime', () => {
     for (const [code, status] of Object.entries(WEBHOOK_ERROR_STATUS)) {
       const { body } = problemResponse(new WebhookError(code as WebhookErrorCode, 'refused'))
       expect({ code, title: body.title }).toEqual({ code, title: STATUS_CODES[status] })
