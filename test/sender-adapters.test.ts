@@ -22,6 +22,7 @@ import {
 import type { PublishWebhookSenderOptions as KoaPublishOptions } from '@hookseal/koa'
 import { expressMajors, expressSenderHarnesses } from './harness/express.js'
 import { fastifyMajors, fastifySenderHarnesses } from './harness/fastify.js'
+import { honoSenderHarness } from './harness/hono.js'
 import { koaMajors, koaSenderHarnesses, startApp } from './harness/koa.js'
 import type { Emitted } from './harness/emit.js'
 import type { RunningServer, SenderAppOptions, SenderHarness } from './harness/types.js'
@@ -36,6 +37,7 @@ const harnesses: SenderHarness[] = [
   ...expressSenderHarnesses,
   ...koaSenderHarnesses,
   ...fastifySenderHarnesses,
+  honoSenderHarness,
 ]
 
 let jwks: JsonWebKey[]

@@ -22,12 +22,15 @@ import {
   webhookBody,
 } from '../lib/fixtures.js'
 import { compareInterleaved, inputsNeeded } from '../lib/measure.js'
+import { loadWebCore } from '../lib/web-core.js'
 import { summarize } from '../lib/stats.js'
 import type { Contender } from '../lib/measure.js'
 import { signTokenPool, webhookTemplate } from '../lib/tokens.js'
 
 export const REFERENCE = 'crypto.verify'
 export const HOOKSEAL = 'hookseal'
+/** The same pipeline on the seam's WebCrypto side, as workerd, Deno, Bun and browsers run it. */
+export const HOOKSEAL_WEBCRYPTO = 'hookseal (WebCrypto path)'
 /** hookseal must keep at least this share of the reference's throughput. */
 export const TARGET_RATIO = 0.8
 
@@ -89,16 +92,23 @@ export async function runVerifyScenario(log: (line: string) => void): Promise<Ve
 
     // hookseal as an adapter calls it: Node's raw headers, the raw body, a replay store in steady
     // state (the default store, full, so every new id also evicts the oldest).
-    const replayStore = createMemoryReplayStore()
     const until = Date.now() + 600_000
-    for (let i = 0; i < REPLAY_STORE_ENTRIES; i++) {
-      await replayStore.remember(`${ISSUER}\0prefill-${i}`, until)
+    const fullVerifier = async (core: {
+      createMemoryReplayStore: typeof createMemoryReplayStore
+      createVerifier: typeof createVerifier
+    }) => {
+      const replayStore = core.createMemoryReplayStore()
+      for (let i = 0; i < REPLAY_STORE_ENTRIES; i++) {
+        await replayStore.remember(`${ISSUER}\0prefill-${i}`, until)
+      }
+      return core.createVerifier({
+        issuers: [{ issuer: ISSUER, jwksUri: jwks.url, audience: AUDIENCE }],
+        replayStore,
+        allowInsecureHttp: true,
+      })
     }
-    const verifier = createVerifier({
-      issuers: [{ issuer: ISSUER, jwksUri: jwks.url, audience: AUDIENCE }],
-      replayStore,
-      allowInsecureHttp: true,
-    })
+    const verifier = await fullVerifier({ createMemoryReplayStore, createVerifier })
+    const webVerifier = await fullVerifier(await loadWebCore())
     const rawHeaders = tokens.map((t) => [
       'Host',
       'receiver.example',
@@ -169,6 +179,16 @@ export async function runVerifyScenario(log: (line: string) => void): Promise<Ve
             body,
           }),
       },
+      {
+        name: HOOKSEAL_WEBCRYPTO,
+        run: (i) =>
+          webVerifier.verify({
+            method: 'POST',
+            url: WEBHOOK_PATH,
+            headers: rawHeaders[i] as string[],
+            body,
+          }),
+      },
       { name: 'jose.jwtVerify', run: joseVerify },
       { name: 'jose.jwtVerify ×8', run: joseVerify, concurrency: 8 },
       { name: 'jsonwebtoken + jwks-rsa', run: jsonwebtokenVerify },
@@ -177,12 +197,14 @@ export async function runVerifyScenario(log: (line: string) => void): Promise<Ve
 
     // Fill every key cache (one JWKS fetch each) before anything is timed, on a token of its own.
     const warmToken = await signTokenPool(key, template, 1)
-    await verifier.verify({
-      method: 'POST',
-      url: WEBHOOK_PATH,
-      headers: { 'x-signature': warmToken[0] as string },
-      body,
-    })
+    for (const each of [verifier, webVerifier]) {
+      await each.verify({
+        method: 'POST',
+        url: WEBHOOK_PATH,
+        headers: { 'x-signature': warmToken[0] as string },
+        body,
+      })
+    }
     await jwtVerify(warmToken[0] as string, joseKeys, joseOptions)
     await jwksClient.getSigningKey(key.kid)
 
@@ -196,6 +218,8 @@ export async function runVerifyScenario(log: (line: string) => void): Promise<Ve
     const notes: Record<string, string> = {
       [REFERENCE]: 'signature only, on pre-decoded bytes: the limit',
       [HOOKSEAL]: 'full pipeline: claims, htm/htu, body digest, replay (store full, 100k ids)',
+      [HOOKSEAL_WEBCRYPTO]:
+        'same pipeline, crypto.subtle on a key imported per fetch, @noble/hashes digest',
       'jose.jwtVerify': 'remote JWKS (cached) + digest compare',
       'jose.jwtVerify ×8': 'same, 8 in flight (WebCrypto runs on the thread pool)',
       'jsonwebtoken + jwks-rsa': 'jwks-rsa cache + digest compare',
@@ -252,6 +276,7 @@ const RAW_HMAC_SHA1 = 'createHmac sha1 + timingSafeEqual'
 
 /** What each scheme row is a ratio to: the raw primitive on the same bytes. */
 const SCHEME_BASELINES: Record<string, string> = {
+  [HOOKSEAL_WEBCRYPTO]: HOOKSEAL,
   [SW_V1]: RAW_HMAC_SHA256,
   [SW_OFFICIAL]: RAW_HMAC_SHA256,
   [SW_V1A]: RAW_ED25519,

@@ -28,7 +28,7 @@ import { forLoopback, readmeExample } from './readme-example.js'
 const run = promisify(execFile)
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const README = new URL('../../README.md', import.meta.url)
-const PACKAGES = ['core', 'express', 'koa', 'fastify', 'redis', 'bullmq', 'cli'] as const
+const PACKAGES = ['core', 'express', 'koa', 'fastify', 'fetch', 'redis', 'bullmq', 'cli'] as const
 type PackageDir = (typeof PACKAGES)[number]
 
 const ISSUER = 'https://partner.example'
@@ -47,7 +47,7 @@ const TYPESCRIPT = { typescript: '~5.9.3', '@types/node': '^20.19.0' }
 const APPS: readonly App[] = [
   {
     name: 'express5-esm-ts',
-    hookseal: ['core', 'express', 'redis', 'bullmq', 'cli'],
+    hookseal: ['core', 'express', 'fetch', 'redis', 'bullmq', 'cli'],
     dependencies: { express: '^5.1.0', '@types/express': '^5.0.0', ...TYPESCRIPT },
     example: 'express-esm',
     file: 'app.ts',
@@ -89,6 +89,7 @@ const ENTRY_POINTS = [
   '@hookseal/core/http',
   '@hookseal/core/testing',
   '@hookseal/express',
+  '@hookseal/fetch',
   '@hookseal/redis',
   '@hookseal/bullmq',
   '@hookseal/cli',
@@ -303,6 +304,7 @@ describe('the packed tarballs', () => {
       const files = new Set(await listFiles(tarballs[name]))
       const manifest = await manifestOf(tarballs[name])
       expect(JSON.stringify(manifest.exports)).not.toContain('@hookseal/source')
+      expect(JSON.stringify(manifest.imports ?? {})).not.toContain('@hookseal/source')
       expect(JSON.stringify(manifest.dependencies ?? {})).not.toContain('workspace:')
       for (const target of [...targetsOf(manifest.exports), ...targetsOf(manifest.bin)]) {
         expect(files, `${name}: ${target}`).toContain(target)

@@ -44,6 +44,7 @@ describe('entry points by audience', () => {
     expect(Object.keys(http).sort()).toEqual([
       'DEFAULT_JWKS_PATH',
       'MAX_TIMER_MS',
+      'bodyTimedOut',
       'bodyTooLarge',
       'callListener',
       'checkJwksPath',

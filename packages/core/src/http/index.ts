@@ -4,7 +4,8 @@
  * its own. Application code does not need this entry point.
  *
  * - `createWebhookRoute`: the per-route pipeline (verify, `authorize`, parse, `validateBody`).
- * - `readRawBody`, `bodyTooLarge`, `rawBodyUnavailable`: bounded raw body reading and its errors.
+ * - `readRawBody`, `bodyTooLarge`, `bodyTimedOut`, `rawBodyUnavailable`: bounded raw body reading
+ *   and its errors.
  * - `problemResponse`: the RFC 9457 answer for a refusal, byte-identical in every adapter;
  *   `shouldReportRefusal`: which refusals an adapter reports through its framework's error channel.
  * - `jwksResponder`, `checkJwksPath`, `checkSenderPublication`: publishing a sender's JWKS.
@@ -14,7 +15,7 @@
  * @packageDocumentation
  */
 export { createWebhookRoute } from './create-webhook-route.js'
-export { bodyTooLarge, readRawBody, rawBodyUnavailable } from './read-raw-body.js'
+export { bodyTimedOut, bodyTooLarge, readRawBody, rawBodyUnavailable } from './read-raw-body.js'
 export { problemResponse } from './problem-response.js'
 export { shouldReportRefusal } from './should-report-refusal.js'
 export { jwksResponder } from './jwks-response.js'

@@ -1,5 +1,5 @@
-import { STATUS_CODES } from 'node:http'
 import type { WebhookError } from '../errors/webhook-error.js'
+import { statusTitle } from './status-title.js'
 
 /** An RFC 9457 problem document carrying hookseal's stable error code. */
 export interface ProblemDocument {
@@ -39,7 +39,7 @@ export function problemResponse(error: WebhookError): ProblemResponse {
   Object.assign(headers, error.headers)
   const body: ProblemDocument = {
     type: 'about:blank',
-    title: STATUS_CODES[error.status] ?? 'Error',
+    title: statusTitle(error.status),
     status: error.status,
     ...(error.expose ? { detail: error.message } : {}),
     code: error.code,

@@ -96,7 +96,8 @@ export function bodyTooLarge(limit: number): WebhookError {
   return new WebhookError('ERR_BODY_TOO_LARGE', `the body is larger than ${limit} bytes`)
 }
 
-function bodyTimedOut(timeout: number): WebhookError {
+/** The refusal for a body still incomplete after `timeout` ms (408). */
+export function bodyTimedOut(timeout: number): WebhookError {
   return new WebhookError('ERR_BODY_TIMEOUT', `the body did not arrive within ${timeout} ms`)
 }
 

@@ -3,7 +3,7 @@ import {
   RetryableWebhookError,
   WebhookError,
 } from '../errors/webhook-error.js'
-import { importJwkSet } from '../keys/import-jwk-set.js'
+import { importJwkSet } from '#runtime/crypto.js'
 import type { ImportedKeySet } from '../keys/import-jwk-set.js'
 import type { KeySetEntry } from '../keys/verification-key.js'
 import { clampFreshness } from './cache-control.js'
@@ -86,7 +86,7 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
     const startedAt = Date.now()
     try {
       const { document, maxAgeMs } = await fetchJwks(config.url, config.fetch)
-      const keys = importJwkSet(document, config.maxKeys)
+      const keys = await importJwkSet(document, config.maxKeys)
       const fetchedAt = Date.now()
       const freshForMs = clampFreshness(maxAgeMs, config.freshness)
       const set = { keys, startedAt, fetchedAt, freshForMs }

@@ -1,4 +1,5 @@
-import { BoundedRequestError, boundedRequest } from '../lib/bounded-request.js'
+import { boundedRequest } from '#runtime/http.js'
+import { BoundedRequestError } from '../lib/bounded-request-error.js'
 import type { CaCertificates } from '../lib/bounded-request.js'
 import { maxAgeFromCacheControl } from './cache-control.js'
 import { JwksFetchError } from './jwks-fetch-error.js'

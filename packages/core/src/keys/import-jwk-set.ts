@@ -1,40 +1,11 @@
-import { JwksFetchError } from '../jwks/jwks-fetch-error.js'
+import { collectJwkSet } from './collect-jwk-set.js'
 import { importJwk } from './import-jwk.js'
 import type { KeySetEntry } from './verification-key.js'
 
 /** A JWKS imported once: every selectable entry by its kid. */
 export type ImportedKeySet = ReadonlyMap<string, KeySetEntry>
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-/**
- * Imports a parsed JWKS document. Throws when the document is not a JWK Set or holds more than
- * `maxKeys` keys (the whole response is then treated as a failed fetch). Keys without a kid are
- * skipped, since tokens must name their key; a kid that appears twice is unusable rather than
- * guessed at.
- */
+/** Imports a parsed JWKS document into node:crypto KeyObjects; see {@link collectJwkSet}. */
 export function importJwkSet(document: unknown, maxKeys: number): ImportedKeySet {
-  if (!isObject(document) || !Array.isArray(document.keys)) {
-    throw new JwksFetchError('ERR_JWKS_INVALID', 'the response is not a JWK Set: no "keys" array')
-  }
-  if (document.keys.length > maxKeys) {
-    throw new JwksFetchError(
-      'ERR_JWKS_INVALID',
-      `the JWK Set holds ${document.keys.length} keys; at most ${maxKeys} are allowed`,
-    )
-  }
-  const entries = new Map<string, KeySetEntry>()
-  for (const jwk of document.keys) {
-    if (!isObject(jwk) || typeof jwk.kid !== 'string') continue
-    const kid = jwk.kid
-    entries.set(
-      kid,
-      entries.has(kid)
-        ? { kid, unusableReason: 'the kid appears more than once in the JWKS' }
-        : importJwk(jwk, kid),
-    )
-  }
-  return entries
+  return collectJwkSet(document, maxKeys, importJwk)
 }

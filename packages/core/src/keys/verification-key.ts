@@ -1,6 +1,9 @@
-import type { KeyObject } from 'node:crypto'
+import type { PublicKeyHandle } from '#runtime/crypto.js'
 
-/** A public key from a sender's JWKS, imported once into a KeyObject and kept with its metadata. */
+/**
+ * A public key from a sender's JWKS, imported once (a node:crypto KeyObject on Node, WebCrypto keys
+ * elsewhere) and kept with its metadata.
+ */
 export interface VerificationKey {
   readonly kid: string
   readonly kty: 'RSA' | 'EC' | 'OKP'
@@ -8,7 +11,7 @@ export interface VerificationKey {
   readonly use?: string
   readonly keyOps?: readonly string[]
   readonly crv?: string
-  readonly keyObject: KeyObject
+  readonly keyObject: PublicKeyHandle
 }
 
 /** A JWKS entry that carries a kid but can never verify anything; the reason says why. */

@@ -1,5 +1,3 @@
-import { constants } from 'node:crypto'
-
 /** Asymmetric JWS algorithms hookseal can verify. HMAC is never accepted: the keys are public. */
 export const SUPPORTED_ALGORITHMS = [
   'RS256',
@@ -57,8 +55,3 @@ function isEd25519Name(value: string): boolean {
 export function isSupportedAlgorithm(value: unknown): value is SignatureAlgorithm {
   return typeof value === 'string' && Object.hasOwn(ALGORITHM_PROFILES, value)
 }
-
-export const RSA_PADDING = {
-  pkcs1: constants.RSA_PKCS1_PADDING,
-  pss: constants.RSA_PKCS1_PSS_PADDING,
-} as const

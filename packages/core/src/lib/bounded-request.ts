@@ -10,6 +10,10 @@ import type {
 import { request as httpsRequest } from 'node:https'
 import type { RequestOptions as HttpsRequestOptions } from 'node:https'
 import type { LookupFunction } from 'node:net'
+import { BoundedRequestError } from './bounded-request-error.js'
+
+export { BoundedRequestError } from './bounded-request-error.js'
+export type { BoundedRequestFailure } from './bounded-request-error.js'
 
 /** Trusted CA certificates in any form `node:tls` takes them (PEM text or Buffers). */
 export type CaCertificates = string | Buffer | Array<string | Buffer>
@@ -52,23 +56,6 @@ export interface BoundedResponse {
   readonly body: Buffer
   /** True when the body was cut off at `maxResponseBytes` (`overflow: 'truncate'` only). */
   readonly truncated: boolean
-}
-
-/** Why a request broke a limit or a response ended early. */
-export type BoundedRequestFailure = 'timeout' | 'too-large' | 'incomplete'
-
-/** A request that broke one of its limits; network errors are passed on as Node raised them. */
-export class BoundedRequestError extends Error {
-  readonly reason: BoundedRequestFailure
-  /** The `Content-Length` the response declared, when that alone was over the size cap. */
-  readonly declaredBytes: number | undefined
-
-  constructor(reason: BoundedRequestFailure, message: string, declaredBytes?: number) {
-    super(message)
-    this.name = new.target.name
-    this.reason = reason
-    this.declaredBytes = declaredBytes
-  }
 }
 
 function open(url: URL, options: BoundedRequestOptions): ClientRequest {

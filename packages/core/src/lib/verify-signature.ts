@@ -1,7 +1,12 @@
-import { verify } from 'node:crypto'
+import { constants, verify } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
-import { ALGORITHM_PROFILES, RSA_PADDING } from './algorithms.js'
+import { ALGORITHM_PROFILES } from './algorithms.js'
 import type { SignatureAlgorithm } from './algorithms.js'
+
+const RSA_PADDING = {
+  pkcs1: constants.RSA_PKCS1_PADDING,
+  pss: constants.RSA_PKCS1_PSS_PADDING,
+} as const
 
 /**
  * Checks a JWS signature synchronously with node:crypto on an already imported key. This is the hot

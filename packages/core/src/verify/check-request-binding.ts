@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto'
+import { hash } from '#runtime/crypto.js'
 import { WebhookError } from '../errors/webhook-error.js'
 import type { WebhookClaims } from './types.js'
 

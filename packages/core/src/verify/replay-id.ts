@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash } from '#runtime/crypto.js'
 
 /**
  * The id a webhook is remembered by: its `jti`, or else a hash of the token's signed part (header

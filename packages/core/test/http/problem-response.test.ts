@@ -1,9 +1,17 @@
+import { STATUS_CODES } from 'node:http'
 import { describe, expect, it } from 'vitest'
 import { JwksUnavailableError, WEBHOOK_ERROR_STATUS, WebhookError } from '../../src/index.js'
 import { problemResponse, rawBodyUnavailable } from '../../src/http/index.js'
 import type { WebhookErrorCode } from '../../src/index.js'
 
 describe('problemResponse', () => {
+  it('titles every status a refusal can carry as node:http does, on every runtime', () => {
+    for (const [code, status] of Object.entries(WEBHOOK_ERROR_STATUS)) {
+      const { body } = problemResponse(new WebhookError(code as WebhookErrorCode, 'refused'))
+      expect({ code, title: body.title }).toEqual({ code, title: STATUS_CODES[status] })
+    }
+  })
+
   it('renders an RFC 9457 document with the stable code and the message', () => {
     const { payload, ...response } = problemResponse(
       new WebhookError('ERR_REPLAY', 'already received'),

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache'
 import { RetryableWebhookError, WebhookError } from '../../errors/webhook-error.js'
-import { importJwk } from '../../keys/import-jwk.js'
+import { importJwk } from '#runtime/crypto.js'
 import type { KeySetEntry } from '../../keys/verification-key.js'
 
 /** Finds a sender's public key (a JWK) by `kid`; undefined or null when there is none. */

@@ -1,5 +1,5 @@
 import { WebhookError } from '../../errors/webhook-error.js'
-import { boundedRequest } from '../../lib/bounded-request.js'
+import { boundedRequest } from '#runtime/http.js'
 import { parseSecureUrl } from '../../lib/parse-secure-url.js'
 import type { KeyFunction } from './create-key-function-set.js'
 

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
+import { createHash, timingSafeEqual } from '#runtime/crypto.js'
 import { RetryableWebhookError, WebhookError } from '../../errors/webhook-error.js'
 import type { ReplayStore } from '../../replay/replay-store.js'
 import { readHeaderValues } from '../../verify/read-header-values.js'

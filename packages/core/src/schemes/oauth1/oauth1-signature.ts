@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto'
+import { createHmac } from '#runtime/crypto.js'
 import { percentEncode } from './percent-encode.js'
 
 /** The HMAC signature methods hookseal signs and verifies with. */

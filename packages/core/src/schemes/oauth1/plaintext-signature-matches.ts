@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
+import { createHash, timingSafeEqual } from '#runtime/crypto.js'
 import { percentEncode } from './percent-encode.js'
 
 function digest(value: string): Buffer {

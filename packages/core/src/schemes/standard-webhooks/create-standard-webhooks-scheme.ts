@@ -1,5 +1,5 @@
-import { createHmac, timingSafeEqual, verify } from 'node:crypto'
-import type { KeyObject } from 'node:crypto'
+import { createHmac, timingSafeEqual, verifyEd25519 } from '#runtime/crypto.js'
+import type { PublicKeyHandle } from '#runtime/crypto.js'
 import { WebhookError } from '../../errors/webhook-error.js'
 import { createRemoteKeySet } from '../../jwks/create-remote-key-set.js'
 import type { RemoteKeySet } from '../../jwks/types.js'
@@ -17,7 +17,7 @@ import type { StandardWebhooksSenderOptions } from './types.js'
 interface SenderSettings {
   readonly id: string
   readonly secrets: readonly Buffer[]
-  readonly publicKeys: readonly KeyObject[]
+  readonly publicKeys: readonly PublicKeyHandle[]
   /** v1a keys from the sender's JWKS, when it gives a `jwksUri`. */
   readonly keySet: RemoteKeySet | undefined
   readonly tolerance: number
@@ -86,12 +86,12 @@ function malformed(message: string): WebhookError {
 }
 
 /** The configured key of `sender` that signed, as `v1/<index>` or `v1a/<index>`, or undefined. */
-function matchingKey(
+async function matchingKey(
   sender: SenderSettings,
   signatures: readonly StandardWebhooksSignature[],
   prefix: string,
   body: Uint8Array,
-): { kid: string; version: 'v1' | 'v1a' } | undefined {
+): Promise<{ kid: string; version: 'v1' | 'v1a' } | undefined> {
   for (let i = 0; i < sender.secrets.length; i++) {
     const mac = createHmac('sha256', sender.secrets[i] as Buffer)
       .update(prefix)
@@ -107,7 +107,7 @@ function matchingKey(
     for (const { version, signature } of signatures) {
       if (
         version === 'v1a' &&
-        verify(null, content, sender.publicKeys[i] as KeyObject, signature)
+        (await verifyEd25519(content, sender.publicKeys[i] as PublicKeyHandle, signature))
       ) {
         return { kid: `v1a/${i}`, version }
       }
@@ -142,7 +142,7 @@ export function createStandardWebhooksScheme(
     const prefix = `${id}.${sentAt}.`
     const timestamp = Number(sentAt)
     for (const sender of settings) {
-      const match = matchingKey(sender, signatures, prefix, request.body)
+      const match = await matchingKey(sender, signatures, prefix, request.body)
       if (match !== undefined) return accept(sender, match, id, timestamp)
     }
     // Keys from a JWKS come last: trying them may mean a fetch, and configured keys need none.

@@ -1,5 +1,5 @@
-import { createPublicKey } from 'node:crypto'
-import type { KeyObject } from 'node:crypto'
+import { importEd25519Key } from '#runtime/crypto.js'
+import type { PublicKeyHandle } from '#runtime/crypto.js'
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/
 
@@ -21,14 +21,11 @@ export function decodeSecret(secret: unknown): Buffer {
 }
 
 /** The Ed25519 public key of a `whpk_` key (the 32 raw bytes in base64). */
-export function decodePublicKey(publicKey: unknown): KeyObject {
+export function decodePublicKey(publicKey: unknown): PublicKeyHandle {
   if (typeof publicKey !== 'string') {
     throw new TypeError('a Standard Webhooks public key must be a string')
   }
   const raw = decodeBase64(publicKey, 'whpk_', 'Standard Webhooks public key')
   if (raw.length !== 32) throw new TypeError('a whpk_ key must hold 32 bytes of Ed25519 public key')
-  return createPublicKey({
-    key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') },
-    format: 'jwk',
-  })
+  return importEd25519Key(raw)
 }

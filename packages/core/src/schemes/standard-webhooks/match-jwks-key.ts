@@ -1,4 +1,4 @@
-import { verify } from 'node:crypto'
+import { verifyEd25519 } from '#runtime/crypto.js'
 import { keyMisfitReason } from '../../keys/key-fits-algorithm.js'
 import { isUsable } from '../../keys/verification-key.js'
 import type { KeySetEntry } from '../../keys/verification-key.js'
@@ -6,16 +6,18 @@ import type { RemoteKeySet } from '../../jwks/types.js'
 import type { StandardWebhooksSignature } from './parse-signature-header.js'
 
 /** The kid of the first entry that is an Ed25519 signing key and verifies one v1a signature. */
-function verifyingKid(
+async function verifyingKid(
   entries: readonly KeySetEntry[],
   signatures: readonly StandardWebhooksSignature[],
   content: Buffer,
-): string | undefined {
+): Promise<string | undefined> {
   for (const entry of entries) {
     // The same key checks as for a JWT signed with EdDSA: OKP, Ed25519, alg/use/key_ops.
     if (!isUsable(entry) || keyMisfitReason(entry, 'EdDSA') !== undefined) continue
     for (const { version, signature } of signatures) {
-      if (version === 'v1a' && verify(null, content, entry.keyObject, signature)) return entry.kid
+      if (version === 'v1a' && (await verifyEd25519(content, entry.keyObject, signature))) {
+        return entry.kid
+      }
     }
   }
   return undefined
@@ -37,7 +39,7 @@ export async function matchJwksKey(
 ): Promise<string | undefined> {
   if (!signatures.some((signature) => signature.version === 'v1a')) return undefined
   return (
-    verifyingKid(await keySet.allKeys(), signatures, content) ??
-    verifyingKid(await keySet.allKeys(signedAt), signatures, content)
+    (await verifyingKid(await keySet.allKeys(), signatures, content)) ??
+    (await verifyingKid(await keySet.allKeys(signedAt), signatures, content))
   )
 }
