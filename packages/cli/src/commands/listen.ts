@@ -8,6 +8,8 @@ import { openJwksSource } from '../jwks-source.js'
 import { green, print, printJson, red } from '../output.js'
 import { integerFlag, parseFlags, required } from '../parse-flags.js'
 import { EXIT, UsageError } from '../usage-error.js'
+import { LISTEN_UI_FLAGS, LISTEN_UI_HELP, listenUiOptions } from '../ui/listen-ui-flags.js'
+import { startListenUi } from '../ui/start-listen-ui.js'
 
 export const help = `Usage: hookseal listen --issuer <iss> --jwks <url|file> [options]
 
@@ -23,6 +25,7 @@ Options:
   --alg <alg>             an accepted algorithm, repeatable (default: all supported)
   --allow-insecure-http   allow a plain-http JWKS URL on loopback
   --json                  one JSON line per webhook
+${LISTEN_UI_HELP}
 
 Example:
   hookseal listen --issuer https://partner.example --jwks jwks.json --port 8787 \\
@@ -38,11 +41,13 @@ export async function run(args: string[]): Promise<number> {
     alg: { type: 'string', multiple: true },
     'allow-insecure-http': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
+    ...LISTEN_UI_FLAGS,
   })
   if (values.help) return (print(help), EXIT.ok)
   const issuer = required(values.issuer, 'issuer')
   const port = integerFlag(values.port, 'port', 0) as number
   if (port > 65_535) throw new UsageError('--port must be at most 65535')
+  const uiOptions = listenUiOptions(values)
   const source = await openJwksSource(required(values.jwks, 'jwks'), values['allow-insecure-http'])
 
   const server = createServer()
@@ -71,13 +76,31 @@ export async function run(args: string[]): Promise<number> {
     throw new UsageError((cause as Error).message)
   }
 
+  const ui =
+    uiOptions &&
+    (await startListenUi({
+      ...uiOptions,
+      receiver: origin,
+      context: { signatureHeader: 'x-signature', kids: source.kids },
+    }).catch(async (error: unknown) => {
+      server.close()
+      await source.close()
+      throw error
+    }))
+
   server.on('request', async (request, response) => {
     const at = new Date().toISOString()
     const line = { at, method: request.method, url: request.url }
     // Everything here but the time comes from whoever connected, and goes to this terminal.
     const target = escapeTerminal(`${request.method} ${request.url}`)
+    const arrival = {
+      method: request.method ?? '',
+      url: request.url ?? '/',
+      rawHeaders: request.rawHeaders,
+    }
+    let body: Buffer | undefined
     try {
-      const body = await readRawBody(request, 1024 * 1024)
+      body = await readRawBody(request, 1024 * 1024)
       const webhook = await verifier.verify({
         method: request.method ?? '',
         url: request.url ?? '/',
@@ -85,6 +108,7 @@ export async function run(args: string[]): Promise<number> {
         body,
       })
       response.writeHead(204).end()
+      ui?.record({ ...arrival, body, outcome: { webhook }, status: 204 })
       const ok = { ...line, valid: true, kid: webhook.kid, id: webhook.id, bytes: body.length }
       if (values.json) {
         printJson(ok, { compact: true })
@@ -99,6 +123,7 @@ export async function run(args: string[]): Promise<number> {
       response
         .writeHead(status, { 'content-type': 'application/json' })
         .end(JSON.stringify({ code, message }))
+      ui?.record({ ...arrival, body, outcome: { error: cause }, status })
       if (values.json) {
         printJson({ ...line, valid: false, code, message }, { compact: true })
       } else {
@@ -108,6 +133,7 @@ export async function run(args: string[]): Promise<number> {
   })
 
   process.stderr.write(`listening on ${origin} for webhooks from ${issuer}\n`)
+  if (ui) process.stderr.write(`ui on ${ui.url}\n`)
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', resolve)
     process.once('SIGTERM', resolve)
@@ -115,6 +141,7 @@ export async function run(args: string[]): Promise<number> {
   process.stderr.write(`${signal}: stopping\n`)
   server.closeAllConnections()
   await new Promise((resolve) => server.close(resolve))
+  await ui?.close()
   await source.close()
   return EXIT.ok
 }
