@@ -1,6 +1,7 @@
 import { shellQuote } from '../commands/sign.js'
 import { CONNECTION_HEADERS } from './connection-headers.js'
 import type { LoggedRequest } from './describe-arrival.js'
+import { unreproducible } from './unreproducible.js'
 
 /** Headers curl adds unless told not to; removed when the request did not have them. */
 const CURL_DEFAULTS = ['user-agent', 'accept', 'content-type']
@@ -31,6 +32,8 @@ export function curlOfRequest(
   entry: LoggedRequest,
   origin: string,
 ): { command: string } | { unavailable: string } {
+  const reason = unreproducible(entry)
+  if (reason !== undefined) return { unavailable: reason }
   const names = new Set<string>()
   const parts = ['curl', '--globoff', '--path-as-is', '-X', entry.method]
   if (!PRINTABLE.test(entry.url))
