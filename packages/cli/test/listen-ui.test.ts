@@ -142,7 +142,7 @@ beforeAll(async () => {
     }),
   ])
   const context = await browser.newContext({
-    viewport: { width: 1280, height: 760 },
+    viewport: { width: 1200, height: 720 },
     permissions: ['clipboard-read', 'clipboard-write'],
   })
   page = await context.newPage()
