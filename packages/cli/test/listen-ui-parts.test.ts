@@ -7,6 +7,7 @@ import { bodyView } from '../src/ui/body-view.js'
 import { createRequestLog } from '../src/ui/create-request-log.js'
 import { curlOfRequest } from '../src/ui/curl-of-request.js'
 import type { LoggedRequest } from '../src/ui/describe-arrival.js'
+import { runCli } from './run-cli.js'
 
 function logged(overrides: Partial<LoggedRequest>): LoggedRequest {
   return {
@@ -125,5 +126,25 @@ describe('curlOfRequest', () => {
     expect(curlOfRequest(logged({ rawHeaders: ['x-name', 'caf\u00e9'] }), 'http://h')).toEqual({
       unavailable: 'header "x-name" is not printable ASCII',
     })
+  })
+})
+
+describe('listen --ui flags', () => {
+  it.each([
+    [['--ui-history', '0'], '--ui-history must be a whole number, 1 or more (got 0)'],
+    [['--ui-port', '70000'], '--ui-port must be at most 65535'],
+    [['--ui-body-limit', '1.5'], '--ui-body-limit must be a whole number, 0 or more (got 1.5)'],
+  ])('refuses %j as bad usage (exit 2) before listening', async (flags, message) => {
+    const result = await runCli([
+      'listen',
+      '--issuer',
+      'https://p.test',
+      '--jwks',
+      'missing.json',
+      '--ui',
+      ...flags,
+    ])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain(message)
   })
 })

@@ -1,3 +1,4 @@
+import { escapeTerminal } from '../escape-terminal.js'
 import { integerFlag } from '../parse-flags.js'
 import { UsageError } from '../usage-error.js'
 import type { ListenUiOptions } from './start-listen-ui.js'
@@ -32,6 +33,12 @@ export function listenUiOptions(values: {
   if (port > 65_535) throw new UsageError('--ui-port must be at most 65535')
   const history = integerFlag(values['ui-history'], 'ui-history', 1) as number
   if (history > 100_000) throw new UsageError('--ui-history must be at most 100000')
+  if (!/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(values['ui-host'])) {
+    // The token is then all that stands between the network and every captured webhook.
+    process.stderr.write(
+      `warning: --ui-host ${escapeTerminal(values['ui-host'])} serves the page beyond this machine\n`,
+    )
+  }
   return {
     host: values['ui-host'],
     port,

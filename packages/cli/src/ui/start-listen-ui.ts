@@ -144,13 +144,15 @@ export async function startListenUi(options: ListenUiOptions): Promise<ListenUi>
       'content-type': 'text/event-stream; charset=utf-8',
     })
     const send = (event: string, data: unknown) => {
+      // A stream cut off below stays subscribed until its socket's close event.
+      if (response.destroyed) return
       response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
       if (response.writableLength > STREAM_BACKLOG) response.destroy()
     }
     send('hello', { history: options.history, receiver: options.receiver })
     for (const [id, entry] of log.entries()) send('request', summarize(id, entry))
     const unsubscribe = log.subscribe((id, entry) => send('request', summarize(id, entry)))
-    const heartbeat = setInterval(() => response.write(': heartbeat\n\n'), HEARTBEAT_MS).unref()
+    const heartbeat = setInterval(() => send('heartbeat', {}), HEARTBEAT_MS).unref()
     streams.add(response)
     request.socket.once('close', () => {
       unsubscribe()
