@@ -2,12 +2,12 @@ import { execFile } from 'node:child_process'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { promisify } from 'node:util'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
+import { main } from '../src/main.js'
 import { bodyView } from '../src/ui/body-view.js'
 import { createRequestLog } from '../src/ui/create-request-log.js'
 import { curlOfRequest } from '../src/ui/curl-of-request.js'
 import type { LoggedRequest } from '../src/ui/describe-arrival.js'
-import { runCli } from './run-cli.js'
 
 function logged(overrides: Partial<LoggedRequest>): LoggedRequest {
   return {
@@ -135,16 +135,13 @@ describe('listen --ui flags', () => {
     [['--ui-port', '70000'], '--ui-port must be at most 65535'],
     [['--ui-body-limit', '1.5'], '--ui-body-limit must be a whole number, 0 or more (got 1.5)'],
   ])('refuses %j as bad usage (exit 2) before listening', async (flags, message) => {
-    const result = await runCli([
-      'listen',
-      '--issuer',
-      'https://p.test',
-      '--jwks',
-      'missing.json',
-      '--ui',
-      ...flags,
-    ])
-    expect(result.code).toBe(2)
-    expect(result.stderr).toContain(message)
+    const stderr = vi.spyOn(process.stderr, 'write').mockReturnValue(true)
+    try {
+      const args = ['listen', '--issuer', 'https://p.test', '--jwks', 'missing.json', '--ui']
+      expect(await main([...args, ...flags])).toBe(2)
+      expect(stderr.mock.calls.map(([text]) => String(text)).join('')).toContain(message)
+    } finally {
+      stderr.mockRestore()
+    }
   })
 })
