@@ -15,4 +15,6 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  // The `listen --ui` page's script runs in the browser.
+  { files: ['packages/cli/ui/**/*.js'], languageOptions: { globals: globals.browser } },
 )

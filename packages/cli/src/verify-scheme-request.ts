@@ -35,9 +35,16 @@ export interface SchemeRequestInput {
   readonly notes: readonly string[]
 }
 
+/** What explaining a scheme's verdict reads of the request. */
+export type SchemeExplainInput = Pick<
+  SchemeRequestInput,
+  'scheme' | 'request' | 'from' | 'method' | 'url' | 'body' | 'tolerance'
+>
+
 type Status = 'pass' | 'fail' | 'skip'
 
-interface StepResult {
+/** One step of a scheme's checklist, as `--explain` prints it and the `--ui` page shows it. */
+export interface SchemeStepResult {
   step: string
   status: Status
   detail: string
@@ -64,7 +71,7 @@ function oauthHeaderFields(header: string): Record<string, string> {
 }
 
 /** The request's credentials as the explanation shows them; nothing here is trusted. */
-function credentials(input: SchemeRequestInput): Record<string, string> {
+function credentials(input: SchemeExplainInput): Record<string, string> {
   const { rawHeaders } = input.request
   if (input.scheme === 'standard-webhooks') {
     const entries = (headerValues(rawHeaders, 'webhook-signature')[0] ?? '').split(' ')
@@ -90,7 +97,7 @@ function credentials(input: SchemeRequestInput): Record<string, string> {
   return fields
 }
 
-function signedAt(input: SchemeRequestInput, fields: Record<string, string>): number | undefined {
+function signedAt(input: SchemeExplainInput, fields: Record<string, string>): number | undefined {
   const text = input.scheme === 'standard-webhooks' ? fields['webhook-timestamp'] : undefined
   const value = Number(text ?? fields.oauth_timestamp)
   return Number.isSafeInteger(value) ? value : undefined
@@ -98,7 +105,7 @@ function signedAt(input: SchemeRequestInput, fields: Record<string, string>): nu
 
 function passReason(
   step: string,
-  input: SchemeRequestInput,
+  input: SchemeExplainInput,
   verified: VerifiedWebhook | undefined,
   fields: Record<string, string>,
   now: number,
@@ -134,7 +141,7 @@ function passReason(
   }
 }
 
-function signatureReason(input: SchemeRequestInput, verified: VerifiedWebhook | undefined): string {
+function signatureReason(input: SchemeExplainInput, verified: VerifiedWebhook | undefined): string {
   // A later step failed: the verifier does not say which key matched.
   if (verified === undefined) return 'the signature verifies with a configured key'
   if (input.scheme === 'oauth1') {
@@ -153,7 +160,7 @@ function signatureReason(input: SchemeRequestInput, verified: VerifiedWebhook | 
 function failReason(
   step: string,
   failure: Failure,
-  input: SchemeRequestInput,
+  input: SchemeExplainInput,
   fields: Record<string, string>,
   now: number,
 ): string {
@@ -172,19 +179,19 @@ function failReason(
 }
 
 function explain(
-  input: SchemeRequestInput,
+  input: SchemeExplainInput,
   failure: Failure | undefined,
   verified: VerifiedWebhook | undefined,
   fields: Record<string, string>,
   now: number,
-): StepResult[] {
+): SchemeStepResult[] {
   const steps: readonly string[] =
     input.scheme === 'oauth1' ? OAUTH1_STEPS : STANDARD_WEBHOOKS_STEPS
   const stepOf: Readonly<Partial<Record<WebhookErrorCode, string>>> =
     input.scheme === 'oauth1' ? OAUTH1_STEP_OF_CODE : STANDARD_WEBHOOKS_STEP_OF_CODE
   const failed = failure === undefined ? undefined : stepOf[failure.code]
   const failedAt = failed === undefined ? steps.length : steps.indexOf(failed)
-  return steps.map((step, index): StepResult => {
+  return steps.map((step, index): SchemeStepResult => {
     if (index > failedAt) {
       return { step, status: 'skip', detail: 'not checked: an earlier step failed' }
     }
@@ -193,6 +200,19 @@ function explain(
     }
     return { step, status: 'pass', detail: passReason(step, input, verified, fields, now) }
   })
+}
+
+/**
+ * The checklist of a Standard Webhooks or OAuth 1.0a verdict: every step, the failing one with its
+ * reason, the later ones unchecked.
+ */
+export function explainSchemeSteps(
+  input: SchemeExplainInput,
+  failure: Failure | undefined,
+  verified: VerifiedWebhook | undefined,
+  now: number,
+): SchemeStepResult[] {
+  return explain(input, failure, verified, credentials(input), now)
 }
 
 /**

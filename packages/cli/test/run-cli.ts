@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import type { ChildProcessWithoutNullStreams } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
@@ -56,5 +57,32 @@ export function terminalControls(text: string): string[] {
       (code >= 0x202a && code <= 0x202e) ||
       (code >= 0x2066 && code <= 0x2069)
     )
+  })
+}
+
+/** A running `hookseal listen`: the receiver's origin, and its page's URL with `--ui`. */
+export interface Listener {
+  child: ChildProcessWithoutNullStreams
+  origin: string
+  ui: string | undefined
+}
+
+/** Spawns `hookseal listen` with `args`; resolves once it has printed where it listens. */
+export function spawnListen(args: string[]): Promise<Listener> {
+  const child = spawn(process.execPath, [...BIN_ARGS, 'listen', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: '1' },
+  })
+  child.stdout.resume()
+  const withUi = args.includes('--ui')
+  return new Promise((resolve, reject) => {
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+      const origin = /listening on (http:\/\/\S+)/.exec(stderr)?.[1]
+      const ui = /ui on (http:\/\/\S+)/.exec(stderr)?.[1]
+      if (origin !== undefined && (ui !== undefined || !withUi)) resolve({ child, origin, ui })
+    })
+    child.once('exit', (code) => reject(new Error(`listen exited with ${code}: ${stderr}`)))
   })
 }

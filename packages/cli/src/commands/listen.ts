@@ -10,6 +10,8 @@ import { green, print, printJson, red } from '../output.js'
 import { integerFlag, parseFlags, required } from '../parse-flags.js'
 import { SENDER_FLAGS, SENDER_HELP, sendersFromFlags } from '../sender-flags.js'
 import { EXIT, UsageError } from '../usage-error.js'
+import { LISTEN_UI_FLAGS, LISTEN_UI_HELP, listenUiOptions } from '../ui/listen-ui-flags.js'
+import { startListenUi } from '../ui/start-listen-ui.js'
 
 export const help = `Usage: hookseal listen [--issuer <iss> --jwks <url|file>] [sender options] [options]
 
@@ -27,6 +29,7 @@ Options:
   --alg <alg>             an accepted algorithm, repeatable (default: all supported)
   --allow-insecure-http   allow a plain-http JWKS URL on loopback
   --json                  one JSON line per webhook
+${LISTEN_UI_HELP}
 
 ${SENDER_HELP}
 
@@ -46,11 +49,15 @@ export async function run(args: string[]): Promise<number> {
     'allow-insecure-http': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     ...SENDER_FLAGS,
+    ...LISTEN_UI_FLAGS,
   })
   if (values.help) return (print(help), EXIT.ok)
   const issuer = values.issuer
   const port = integerFlag(values.port, 'port', 0) as number
   if (port > 65_535) throw new UsageError('--port must be at most 65535')
+  // Usage errors first, before anything is opened.
+  const uiOptions = listenUiOptions(values)
+  const tolerance = integerFlag(values.tolerance, 'tolerance', 0) ?? 300
   const others = await sendersFromFlags(values, values['allow-insecure-http'])
   if (issuer === undefined && values.jwks === undefined && others.senders.length === 0) {
     throw new UsageError(
@@ -99,12 +106,29 @@ export async function run(args: string[]): Promise<number> {
     throw new UsageError((cause as Error).message)
   }
 
+  const ui =
+    uiOptions &&
+    (await startListenUi({
+      ...uiOptions,
+      receiver: origin,
+      context: { signatureHeader: 'x-signature', kids: source?.kids, tolerance },
+    }).catch(async (error: unknown) => {
+      server.close()
+      await closeSources()
+      throw error
+    }))
+
   server.on('request', async (request, response) => {
     const at = new Date().toISOString()
     const line = { at, method: request.method, url: request.url }
     // Everything here but the time comes from whoever connected, and goes to this terminal.
     const target = escapeTerminal(`${request.method} ${request.url}`)
-    let received: Uint8Array = new Uint8Array()
+    const arrival = {
+      method: request.method ?? '',
+      url: request.url ?? '/',
+      rawHeaders: request.rawHeaders,
+    }
+    let received: Buffer | undefined
     try {
       const body = await readRawBody(request, 1024 * 1024)
       received = body
@@ -117,6 +141,7 @@ export async function run(args: string[]): Promise<number> {
       response.writeHead(204).end()
       const { scheme, sender, kid, id } = webhook
       const ok = { ...line, valid: true, scheme, sender, kid, id, bytes: body.length }
+      ui?.record({ ...arrival, body, outcome: { webhook }, status: 204 })
       if (values.json) {
         printJson(ok, { compact: true })
       } else {
@@ -134,8 +159,9 @@ export async function run(args: string[]): Promise<number> {
       const scheme = schemeLabel({
         rawHeaders: request.rawHeaders,
         url: request.url ?? '/',
-        body: received,
+        body: received ?? new Uint8Array(),
       })
+      ui?.record({ ...arrival, body: received, outcome: { error: cause }, status })
       if (values.json) {
         printJson({ ...line, valid: false, scheme, code, message }, { compact: true })
       } else {
@@ -146,6 +172,7 @@ export async function run(args: string[]): Promise<number> {
 
   const accepted = [...(issuer === undefined ? [] : [escapeTerminal(issuer)]), ...others.schemes]
   process.stderr.write(`listening on ${origin} for webhooks from ${accepted.join(', ')}\n`)
+  if (ui) process.stderr.write(`ui on ${ui.url}\n`)
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', resolve)
     process.once('SIGTERM', resolve)
@@ -153,6 +180,7 @@ export async function run(args: string[]): Promise<number> {
   process.stderr.write(`${signal}: stopping\n`)
   server.closeAllConnections()
   await new Promise((resolve) => server.close(resolve))
+  await ui?.close()
   await closeSources()
   return EXIT.ok
 }

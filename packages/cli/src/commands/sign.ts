@@ -46,7 +46,7 @@ Example:
  * Quotes a word for a POSIX shell: bare when it holds only characters no shell treats specially,
  * else in single quotes, inside which only `'` itself needs the close-escape-reopen dance.
  */
-function shellQuote(value: string): string {
+export function shellQuote(value: string): string {
   return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`
 }
 

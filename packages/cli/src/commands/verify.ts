@@ -69,14 +69,14 @@ Example:
 
 type Status = 'pass' | 'fail' | 'skip'
 
-interface StepResult {
+export interface StepResult {
   step: Step
   status: Status
   detail: string
 }
 
 /** Decodes one token segment for display only; the verifier does its own strict parsing. */
-function decodeSegment(segment: string | undefined): Record<string, unknown> | undefined {
+export function decodeSegment(segment: string | undefined): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(Buffer.from(segment ?? '', 'base64url').toString('utf8'))
     return typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -92,7 +92,7 @@ function audiencesOf(aud: unknown): string[] {
   return Array.isArray(aud) ? aud.filter((value): value is string => typeof value === 'string') : []
 }
 
-interface TokenInput {
+export interface TokenInput {
   token: string | undefined
   /** Where the token was read from, as the explanation names it. */
   from: string
@@ -103,7 +103,7 @@ interface TokenInput {
  * The token a receiver would read from a captured request, for decoding and explaining; the
  * verifier reads the same headers itself and refuses a missing or repeated one.
  */
-function tokenOfRequest(
+export function tokenOfRequest(
   request: CapturedRequest,
   file: string,
   signatureHeader: string,
@@ -288,7 +288,7 @@ function requestNotes(request: CapturedRequest, input: TokenInput, bodyFile?: st
   return notes
 }
 
-interface ExplainInput {
+export interface ExplainInput {
   failure: { code: WebhookErrorCode; message: string } | undefined
   verified: VerifiedWebhook | undefined
   header: Record<string, unknown> | undefined
@@ -306,7 +306,7 @@ interface ExplainInput {
  * Steps before the failing one passed (the verifier reached the failure); later ones are unchecked.
  * A refusal no verifier step makes leaves them all passed, and the verdict names it.
  */
-function explain(input: ExplainInput): StepResult[] {
+export function explain(input: ExplainInput): StepResult[] {
   const { failure, header, claims, now } = input
   const failed = failure === undefined ? undefined : stepOf(failure.code)
   const failedAt = failed === undefined ? STEPS.length : STEPS.indexOf(failed)
