@@ -26,9 +26,12 @@ describe('entry points by audience', () => {
 
   it('gives a sender key sets, the signers, the sender and the delivery errors', () => {
     expect(Object.keys(send).sort()).toEqual([
+      'ConnectionError',
       'DeliveryAttemptError',
       'DeliveryError',
       'HooksealError',
+      'createConnections',
+      'createMemoryConnectionStore',
       'createSender',
       'createSigner',
       'loadKeySet',

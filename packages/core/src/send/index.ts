@@ -24,6 +24,9 @@ export { signOAuth1Request } from '../schemes/oauth1/sign-oauth1-request.js'
 export { prepareDelivery } from '../deliver/prepare-delivery.js'
 export { HooksealError } from '../errors/hookseal-error.js'
 export { DeliveryAttemptError, DeliveryError } from '../deliver/delivery-error.js'
+export { createConnections } from '../connections/create-connections.js'
+export { createMemoryConnectionStore } from '../connections/create-memory-connection-store.js'
+export { ConnectionError } from '../connections/connection-error.js'
 
 export type { SignerOptions } from '../sign/create-signer.js'
 export type {
@@ -60,3 +63,17 @@ export type {
   Sender,
   SenderOptions,
 } from '../deliver/types.js'
+export type { ConnectionErrorCode } from '../connections/connection-error.js'
+export type { ConnectionEncryptionKey } from '../connections/seal-token.js'
+export type {
+  AuthorizationServerEndpoints,
+  CompletedConnection,
+  ConnectionClientAuth,
+  ConnectionEvent,
+  Connections,
+  ConnectionsOptions,
+  ConnectionStatus,
+  ConnectionStore,
+  PendingAuthorization,
+  StoredConnection,
+} from '../connections/types.js'
