@@ -1,6 +1,7 @@
 import { callListener } from '../lib/call-listener.js'
 import { backoffDelay } from './backoff-delay.js'
 import { checkDestination } from './check-destination.js'
+import { connectionAuth } from './connection-auth.js'
 import { DeliveryError } from './delivery-error.js'
 import type { DeliveryAttemptError } from './delivery-error.js'
 import { normalizeSenderOptions } from './normalize-sender-options.js'
@@ -74,7 +75,11 @@ export function createSender(options: SenderOptions): Sender {
     const prepared = prepareDelivery(delivery)
     const { webhookId } = prepared
     const url = checkDestination(prepared.url, config, webhookId)
-    const target: AttemptTarget = { url, delivery: prepared, auth: config.authFor(url) }
+    const target: AttemptTarget = {
+      url,
+      delivery: prepared,
+      auth: connectionAuth(config, config.authFor(url), prepared.connection),
+    }
     const started = performance.now()
     const elapsed = (): number => performance.now() - started
     const attempts: DeliveryAttempt[] = []

@@ -1,4 +1,5 @@
 import type { LookupFunction } from 'node:net'
+import type { Connections } from '../connections/types.js'
 import type { CaCertificates } from '../lib/bounded-request.js'
 import { parseSecureUrl } from '../lib/parse-secure-url.js'
 import type { Signer } from '../sign/types.js'
@@ -28,6 +29,8 @@ const fail: Fail = failWith('createSender')
 export interface ResolvedAuth {
   readonly headers: Readonly<Record<string, string>>
   readonly tokens: TokenSource | undefined
+  /** The customer whose connection authenticates this destination. */
+  readonly connection?: string | undefined
 }
 
 /** Options after validation, with every default filled in. */
@@ -42,6 +45,7 @@ export interface NormalizedSenderOptions {
   /** The address-checking lookup for a URL's scheme: plain http must stay on loopback. */
   readonly lookupFor: (url: URL) => LookupFunction
   readonly authFor: (url: URL) => ResolvedAuth | undefined
+  readonly connections: Connections | undefined
   readonly timeout: number
   readonly maxAttempts: number
   readonly backoff: number
@@ -109,6 +113,22 @@ interface AuthContext {
   readonly timeout: number
   readonly ca: CaCertificates | undefined
   readonly lookupFor: (url: URL) => LookupFunction
+  readonly connections: Connections | undefined
+}
+
+function destinationConnection(
+  where: string,
+  value: DestinationAuth,
+  context: AuthContext,
+): string | undefined {
+  const { connection } = value
+  if (connection === undefined) return undefined
+  requiredString(`${where}.connection`, connection)
+  if (value.clientCredentials !== undefined) {
+    fail(`${where} must not have both clientCredentials and connection`)
+  }
+  if (context.connections === undefined) fail(`${where}.connection needs the connections option`)
+  return connection
 }
 
 function clientCredentials(
@@ -161,11 +181,13 @@ function destinationAuth(
     const normalized = authKey(key)
     if (entries.has(normalized)) fail(`${where} names a destination twice`)
     const grant = value.clientCredentials
+    const connection = destinationConnection(where, value, context)
     // The bearer token is the grant's; a static authorization header beside it would be overwritten.
-    const refused = grant === undefined ? [] : ['authorization']
+    const refused = grant === undefined && connection === undefined ? [] : ['authorization']
     entries.set(normalized, {
       headers: normalizeHeaders(value.headers, `${where}.headers`, refused),
       tokens: grant === undefined ? undefined : clientCredentials(where, grant, context),
+      ...(connection === undefined ? {} : { connection }),
     })
   }
   return (url) => entries.get(url.origin) ?? entries.get(url.hostname)
@@ -189,7 +211,7 @@ export function normalizeSenderOptions(options: SenderOptions): NormalizedSender
   if (typeof options !== 'object' || options === null) {
     fail('options must be an object')
   }
-  const { signer, onDeadLetter, onEvent, ca, resolve = systemResolve } = options
+  const { signer, onDeadLetter, onEvent, ca, resolve = systemResolve, connections } = options
   if (typeof signer !== 'object' || signer === null || typeof signer.sign !== 'function') {
     fail('signer must be a Signer, e.g. from createSigner')
   }
@@ -198,6 +220,14 @@ export function normalizeSenderOptions(options: SenderOptions): NormalizedSender
     fail('onDeadLetter is required: it receives every webhook that was not delivered')
   }
   optionalFunction('onEvent', onEvent)
+  if (
+    connections !== undefined &&
+    (typeof connections !== 'object' ||
+      connections === null ||
+      typeof connections.accessToken !== 'function')
+  ) {
+    fail('connections must be a Connections object, from createConnections')
+  }
   optionalFunction('resolve', resolve)
   if (ca !== undefined && !(isCertificate(ca) || (Array.isArray(ca) && ca.every(isCertificate)))) {
     fail('ca must be PEM text, a Buffer, or an array of them')
@@ -251,7 +281,9 @@ export function normalizeSenderOptions(options: SenderOptions): NormalizedSender
       timeout,
       ca,
       lookupFor,
+      connections,
     }),
+    connections,
     timeout,
     maxAttempts,
     backoff,

@@ -1,3 +1,4 @@
+import type { Connections } from '../connections/types.js'
 import type { CaCertificates } from '../lib/bounded-request.js'
 import type { Signer } from '../sign/types.js'
 import type { DeliveryAttemptError, DeliveryAttemptErrorCode } from './delivery-error.js'
@@ -25,6 +26,11 @@ export interface Delivery {
   webhookId?: string
   /** The token's `aud`. @default the signer's default: `url` without query or fragment */
   audience?: string
+  /**
+   * The customer whose OAuth 2 connection authenticates this delivery (a bearer token from the
+   * sender's `connections`); wins over the destination's `auth`.
+   */
+  connection?: string
 }
 
 /** The outcome of one HTTP request of a delivery. Plain data: safe to store as JSON. */
@@ -146,6 +152,8 @@ export interface DestinationAuth {
   headers?: Readonly<Record<string, string>>
   /** A bearer token from the destination's OAuth2 token endpoint, cached until shortly before expiry. */
   clientCredentials?: ClientCredentialsOptions
+  /** The customer whose OAuth 2 connection (from the sender's `connections`) authenticates here. */
+  connection?: string
 }
 
 export interface SenderOptions {
@@ -188,6 +196,11 @@ export interface SenderOptions {
    * host name (`partner.example`, any port); an origin entry wins over a host entry.
    */
   auth?: Readonly<Record<string, DestinationAuth>>
+  /**
+   * Customer connections (`createConnections`) for deliveries with a `connection`, or destinations
+   * whose `auth` names one.
+   */
+  connections?: Connections
   /** Time allowed for one request, connect to the end of the response, in ms. @default 10000 */
   timeout?: number
   /** Most attempts per delivery, the first included. @default 6 */

@@ -8,6 +8,7 @@ import {
   createConnections,
   createMemoryConnectionStore,
 } from '@hookseal/core/send'
+import { connectionOptions, REDIRECT_URI } from './options.js'
 import type {
   ConnectionEvent,
   ConnectionsOptions,
@@ -15,7 +16,7 @@ import type {
   StoredConnection,
 } from '@hookseal/core/send'
 
-const redirectUri = 'http://127.0.0.1:9/connections/callback'
+const redirectUri = REDIRECT_URI
 const key = { id: 'k1', key: randomBytes(32) }
 let server: OidcServer
 
@@ -31,20 +32,14 @@ afterEach(() => {
 function connectionsFor(extra: Partial<ConnectionsOptions> = {}) {
   const events: ConnectionEvent[] = []
   const store = extra.store ?? createMemoryConnectionStore()
-  const connections = createConnections({
-    authorizationServer: server.issuer,
-    clientId: server.clientId,
-    clientSecret: server.clientSecret,
-    redirectUri,
-    scope: 'openid offline_access tenant',
-    authorizationParameters: { prompt: 'consent' },
-    encryptionKeys: [key],
-    allowInsecureHttp: true,
-    allowPrivateAddresses: ['127.0.0.1'],
-    onEvent: (event) => events.push(event),
-    ...extra,
-    store,
-  })
+  const connections = createConnections(
+    connectionOptions(server, {
+      encryptionKeys: [key],
+      onEvent: (event) => events.push(event),
+      ...extra,
+      store,
+    }),
+  )
   return { connections, events, store }
 }
 
