@@ -49,6 +49,7 @@ describe('entry points by audience', () => {
       'callListener',
       'checkJwksPath',
       'checkSenderPublication',
+      'createConnectionRoutes',
       'createWebhookRoute',
       'failWith',
       'jwksResponder',

@@ -6,6 +6,10 @@ import { HooksealError } from '../errors/hookseal-error.js'
  * 503, so that the super-user can simply try again.
  */
 export const CONNECTION_ERROR_STATUS = {
+  /** The customer in a connection route is not 1–256 printable ASCII characters without spaces. */
+  ERR_CONNECTION_CUSTOMER_INVALID: 400,
+  /** The connection route's `authorize` refused to let this request connect the customer. */
+  ERR_CONNECTION_FORBIDDEN: 403,
   /** `state` unknown, expired, already used, or missing. */
   ERR_CONNECTION_STATE_INVALID: 400,
   /** The authorization server answered the redirect with `error=` (the user declined, for one). */

@@ -7,6 +7,7 @@
  * - `readRawBody`, `bodyTooLarge`, `rawBodyUnavailable`: bounded raw body reading and its errors.
  * - `problemResponse`: the RFC 9457 answer for a refusal, byte-identical in every adapter;
  *   `shouldReportRefusal`: which refusals an adapter reports through its framework's error channel.
+ * - `createConnectionRoutes`: the customer connection routes (`/connect/:customer`, `/callback`).
  * - `jwksResponder`, `checkJwksPath`, `checkSenderPublication`: publishing a sender's JWKS.
  * - `numberOption`, `failWith`, `callListener`: option checks and listener calls worded and
  *   guarded the way core does it.
@@ -16,6 +17,7 @@
 export { createWebhookRoute } from './create-webhook-route.js'
 export { bodyTooLarge, readRawBody, rawBodyUnavailable } from './read-raw-body.js'
 export { problemResponse } from './problem-response.js'
+export { createConnectionRoutes } from './create-connection-routes.js'
 export { shouldReportRefusal } from './should-report-refusal.js'
 export { jwksResponder } from './jwks-response.js'
 export { checkJwksPath, checkSenderPublication, DEFAULT_JWKS_PATH } from './sender-publication.js'
@@ -24,7 +26,12 @@ export { failWith } from '../lib/fail-with.js'
 export { callListener } from '../lib/call-listener.js'
 
 export type { AcceptedWebhook, WebhookRoute, WebhookRouteOptions } from './create-webhook-route.js'
-export type { ProblemDocument, ProblemResponse } from './problem-response.js'
+export type { ProblemDocument, ProblemResponse, ProblemSource } from './problem-response.js'
+export type {
+  ConnectionRouteResponse,
+  ConnectionRoutes,
+  ConnectionRoutesOptions,
+} from './create-connection-routes.js'
 export type { ReadRawBodyOptions } from './read-raw-body.js'
 export type { JwksResponse, JwksResponseOptions } from './jwks-response.js'
 export type { SenderPublicationOptions } from './sender-publication.js'

@@ -8,7 +8,7 @@ import {
   createConnections,
   createMemoryConnectionStore,
 } from '@hookseal/core/send'
-import { connectionOptions, REDIRECT_URI } from './options.js'
+import { connectionOptions, REDIRECT_URI } from '@hookseal/test-support/connection-options'
 import type {
   ConnectionEvent,
   ConnectionsOptions,

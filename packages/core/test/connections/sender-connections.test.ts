@@ -11,7 +11,7 @@ import type {
   DeliveryEvent,
   SenderOptions,
 } from '../../src/send/index.js'
-import { connectionOptions, REDIRECT_URI } from './options.js'
+import { connectionOptions, REDIRECT_URI } from '@hookseal/test-support/connection-options'
 import { startReceiver } from '../deliver/receiver.js'
 import type { Receiver } from '../deliver/receiver.js'
 import { createTestSigning } from '../deliver/signing.js'

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import type { OidcServer } from '@hookseal/test-support/oidc-server'
-import type { ConnectionsOptions } from '../../src/send/index.js'
+import type { OidcServer } from './oidc-server.js'
+import type { ConnectionsOptions } from '@hookseal/core/send'
 
 /** The callback registered for the test client; nothing listens there, the tests stop at it. */
 export const REDIRECT_URI = 'http://127.0.0.1:9/connections/callback'
