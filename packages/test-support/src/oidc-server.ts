@@ -26,6 +26,8 @@ export interface OidcServer {
   readonly tokenRequests: number
   /** The provider's stored entries of one model, e.g. `'RefreshToken'`. */
   entries(model: string): OidcModelStore
+  /** The refresh tokens the server holds for `account` that have not been spent yet. */
+  unspentRefreshTokens(account: string): string[]
   /** Makes the token endpoint answer 503, or brings it back. */
   setTokenEndpointDown(down: boolean): void
   /**
@@ -214,6 +216,11 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
     },
     entries(model) {
       return models.get(model) ?? new Map()
+    },
+    unspentRefreshTokens(account) {
+      return [...(models.get('RefreshToken') ?? [])]
+        .filter(([, payload]) => payload.consumed === undefined && payload.accountId === account)
+        .map(([id]) => id)
     },
     setTokenEndpointDown(down) {
       tokenEndpointDown = down

@@ -43,13 +43,6 @@ function connectionsFor(extra: Partial<ConnectionsOptions> = {}) {
   return { connections, events, store }
 }
 
-/** The refresh tokens the server holds for `account`, not yet spent. */
-function activeRefreshTokens(account: string): string[] {
-  return [...server.entries('RefreshToken')]
-    .filter(([, payload]) => payload.consumed === undefined && payload.accountId === account)
-    .map(([id]) => id)
-}
-
 describe('the first authorization', () => {
   it('sends the super-user with an S256 challenge and a state, and returns the claims', async () => {
     const { connections, events, store } = connectionsFor()
@@ -76,7 +69,7 @@ describe('the first authorization', () => {
     const record = await store.get('acme')
     const text = JSON.stringify(record)
     expect(text).not.toContain(token)
-    const refreshTokens = activeRefreshTokens('acme-admin')
+    const refreshTokens = server.unspentRefreshTokens('acme-admin')
     expect(refreshTokens).toHaveLength(1)
     for (const refresh of refreshTokens) expect(text).not.toContain(refresh)
   })
@@ -142,7 +135,7 @@ describe('access tokens', () => {
     const { connections, events, store } = connectionsFor()
     await connections.complete(await server.authorize(await connections.begin('acme'), 'refresher'))
     const first = await connections.accessToken('acme')
-    const [refreshBefore] = activeRefreshTokens('refresher')
+    const [refreshBefore] = server.unspentRefreshTokens('refresher')
     const before = server.tokenRequests
     const stored = (await store.get('acme')) as StoredConnection
 
@@ -198,7 +191,8 @@ describe('access tokens', () => {
     await connections.complete(
       await server.authorize(await connections.begin('acme'), 'revoked-admin'),
     )
-    for (const id of activeRefreshTokens('revoked-admin')) server.entries('RefreshToken').delete(id)
+    for (const id of server.unspentRefreshTokens('revoked-admin'))
+      server.entries('RefreshToken').delete(id)
     vi.setSystemTime(Date.now() + 3_600_000)
 
     const error = await rejectionOf(connections.accessToken('acme'), ConnectionError)
@@ -259,7 +253,7 @@ describe('disconnect', () => {
     const { connections, events } = connectionsFor()
     await connections.complete(await server.authorize(await connections.begin('acme'), 'leaver'))
     const token = await connections.accessToken('acme')
-    const [refresh] = activeRefreshTokens('leaver')
+    const [refresh] = server.unspentRefreshTokens('leaver')
     await connections.disconnect('acme')
     expect(server.entries('RefreshToken').has(refresh!)).toBe(false)
     expect(server.entries('AccessToken').has(token)).toBe(false)
