@@ -1,3 +1,4 @@
+import * as connect from './commands/connect.js'
 import * as jwks from './commands/jwks.js'
 import * as keygen from './commands/keygen.js'
 import * as listen from './commands/listen.js'
@@ -13,7 +14,15 @@ interface Command {
   run(args: string[]): Promise<number>
 }
 
-const COMMANDS: Readonly<Record<string, Command>> = { keygen, jwks, listen, send, sign, verify }
+const COMMANDS: Readonly<Record<string, Command>> = {
+  keygen,
+  jwks,
+  listen,
+  send,
+  sign,
+  verify,
+  connect,
+}
 
 const HELP = `Usage: hookseal <command> [options]
 
@@ -24,6 +33,7 @@ Commands:
   verify   verify a webhook token; --explain shows every step
   send     sign and deliver a body file with retries, showing each attempt
   listen   run a local receiver that prints each webhook with its verdict
+  connect  run the OAuth 2 connection dance for a customer and print the claims
 
 Run "hookseal <command> --help" for a command's options and an example.
 Exit codes: 0 success, 1 verification or delivery failed, 2 bad usage or input.`

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
+import * as connect from '../src/commands/connect.js'
 import * as jwks from '../src/commands/jwks.js'
 import * as keygen from '../src/commands/keygen.js'
 import * as listen from '../src/commands/listen.js'
@@ -8,6 +9,7 @@ import * as sign from '../src/commands/sign.js'
 import * as verify from '../src/commands/verify.js'
 
 const HELP: Readonly<Record<string, string>> = {
+  connect: connect.help,
   jwks: jwks.help,
   keygen: keygen.help,
   listen: listen.help,

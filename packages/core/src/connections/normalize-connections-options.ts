@@ -156,7 +156,9 @@ export function normalizeConnectionsOptions(
     server: serverSource(options.authorizationServer, allowInsecureHttp),
     client: { client_id: requiredString('clientId', options.clientId) },
     clientAuth: clientAuthOf(options),
-    redirectUri: secureUrl('redirectUri', options.redirectUri, allowInsecureHttp).href,
+    // The browser, not hookseal, follows the redirect: a loopback http: callback is what native
+    // apps and command-line tools use (RFC 8252 §7.3), and is never connected to from here.
+    redirectUri: secureUrl('redirectUri', options.redirectUri, true).href,
     scope: requiredString('scope', options.scope),
     authorizationParameters: parameters(options.authorizationParameters),
     seal: createTokenSeal(options.encryptionKeys),

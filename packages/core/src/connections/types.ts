@@ -96,7 +96,7 @@ export interface ConnectionsOptions {
   clientSecret?: string
   /** @default client_secret_basic with `clientSecret`, else `none` (a public client) */
   clientAuth?: ConnectionClientAuth
-  /** The callback URL registered with the authorization server. */
+  /** The callback URL registered with the authorization server: `https:`, or `http:` on loopback. */
   redirectUri: string | URL
   /** Space-separated scopes asked for, e.g. `'openid offline_access'`. */
   scope: string
