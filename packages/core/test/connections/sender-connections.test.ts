@@ -201,4 +201,19 @@ describe('deliveries authenticated by a customer connection', () => {
       expect(emitted.filter((text) => text.includes(token))).toEqual([])
     }
   })
+
+  it('refuses a connection without the connections option, at construction or at send', async () => {
+    expect(() =>
+      createSender({
+        signer: signing.signer,
+        onDeadLetter: () => {},
+        auth: { '127.0.0.1': { connection: 'acme' } },
+      }),
+    ).toThrow('needs the connections option')
+    const bare = senderFor({ connections: undefined })
+    await expect(bare.send({ url: receiver.url, body: BODY, connection: 'acme' })).rejects.toThrow(
+      TypeError,
+    )
+    expect(receiver.requests).toHaveLength(0)
+  })
 })
