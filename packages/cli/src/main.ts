@@ -1,4 +1,5 @@
 import * as deliveries from './commands/deliveries.js'
+import * as connect from './commands/connect.js'
 import * as jwks from './commands/jwks.js'
 import * as keygen from './commands/keygen.js'
 import * as listen from './commands/listen.js'
@@ -22,6 +23,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   sign,
   verify,
   deliveries,
+  connect,
 }
 
 const HELP = `Usage: hookseal <command> [options]
@@ -34,6 +36,7 @@ Commands:
   send     sign and deliver a body file with retries, showing each attempt
   listen   run a local receiver that prints each webhook with its verdict
   deliveries  list, show and replay queued deliveries; enable and disable destinations
+  connect  run the OAuth 2 connection dance for a customer and print the claims
 
 Run "hookseal <command> --help" for a command's options and an example.
 Exit codes: 0 success, 1 verification or delivery failed, 2 bad usage or input.`

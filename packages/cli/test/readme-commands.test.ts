@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
 import * as deliveries from '../src/commands/deliveries.js'
+import * as connect from '../src/commands/connect.js'
 import * as jwks from '../src/commands/jwks.js'
 import * as keygen from '../src/commands/keygen.js'
 import * as listen from '../src/commands/listen.js'
@@ -10,6 +11,7 @@ import * as verify from '../src/commands/verify.js'
 
 const HELP: Readonly<Record<string, string>> = {
   deliveries: deliveries.help,
+  connect: connect.help,
   jwks: jwks.help,
   keygen: keygen.help,
   listen: listen.help,

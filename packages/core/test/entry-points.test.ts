@@ -26,11 +26,14 @@ describe('entry points by audience', () => {
 
   it('gives a sender key sets, the signers, the sender and the delivery errors', () => {
     expect(Object.keys(send).sort()).toEqual([
+      'ConnectionError',
       'DeliveryAttemptError',
       'DeliveryError',
       'HooksealError',
       'OAuth1FlowError',
       'createOAuth1Flow',
+      'createConnections',
+      'createMemoryConnectionStore',
       'createSender',
       'createSigner',
       'loadKeySet',
@@ -49,6 +52,7 @@ describe('entry points by audience', () => {
       'callListener',
       'checkJwksPath',
       'checkSenderPublication',
+      'createConnectionRoutes',
       'createWebhookRoute',
       'failWith',
       'jwksResponder',

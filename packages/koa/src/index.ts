@@ -2,6 +2,7 @@ export { webhookVerifier } from './webhook-verifier.js'
 export { publishWebhookSender } from './publish-webhook-sender.js'
 export { jwksMiddleware } from './jwks-middleware.js'
 export { jwksHandler } from './jwks-handler.js'
+export { connectionRoutes } from './connection-routes.js'
 
 export type {
   WebhookState,
@@ -11,3 +12,4 @@ export type {
 export type { PublishWebhookSenderOptions } from './publish-webhook-sender.js'
 export type { JwksMiddlewareOptions } from './jwks-middleware.js'
 export type { JwksHandlerOptions } from './jwks-handler.js'
+export type { KoaConnectionRoutesOptions } from './connection-routes.js'

@@ -8,3 +8,8 @@ export type {
   ReplayStoreUnavailableEvent,
   ReplayStoreUnavailableReason,
 } from './create-redis-replay-store.js'
+export { createRedisConnectionStore } from './create-redis-connection-store.js'
+export type {
+  ConnectionRedisClient,
+  RedisConnectionStoreOptions,
+} from './create-redis-connection-store.js'

@@ -3,6 +3,7 @@ import { instrumentSend, traceAttempt } from '../telemetry/instrument-delivery.j
 import { backoffDelay } from './backoff-delay.js'
 import { checkDestination } from './check-destination.js'
 import { createConnectionPool } from './create-connection-pool.js'
+import { connectionAuth } from './connection-auth.js'
 import { DeliveryError } from './delivery-error.js'
 import type { DeliveryAttemptError } from './delivery-error.js'
 import { normalizeSenderOptions } from './normalize-sender-options.js'
@@ -82,7 +83,7 @@ export function createSender(options: SenderOptions): Sender {
     const target: AttemptTarget = {
       url,
       delivery: prepared,
-      auth: config.authFor(url),
+      auth: connectionAuth(config, config.authFor(url), prepared.connection),
       agent: pool.agentFor(url),
     }
     const started = performance.now()

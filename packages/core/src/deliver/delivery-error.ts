@@ -22,6 +22,10 @@ export type DeliveryAttemptErrorCode =
   | 'ERR_TOKEN_UNAVAILABLE'
   /** The signer failed. */
   | 'ERR_SIGNING_FAILED'
+  /** The customer's connection was revoked by the authorization server: the customer must connect again. */
+  | 'ERR_CONNECTION_REVOKED'
+  /** The delivery names a customer that has no connection. */
+  | 'ERR_CONNECTION_NOT_FOUND'
 
 /**
  * One attempt's failure: a non-2xx status, a timeout, a network or TLS error, a refused address, a

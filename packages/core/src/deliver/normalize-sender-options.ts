@@ -1,4 +1,5 @@
 import type { LookupFunction } from 'node:net'
+import type { Connections } from '../connections/types.js'
 import type { CaCertificates } from '../lib/bounded-request.js'
 import { parseSecureUrl } from '../lib/parse-secure-url.js'
 import type { Signer } from '../sign/types.js'
@@ -38,6 +39,8 @@ export interface ResolvedAuth {
   readonly authorize?: AttemptHeaders | undefined
   /** Signs this destination's attempts instead of the sender's signer. */
   readonly sign?: AttemptHeaders | undefined
+  /** The customer whose connection authenticates this destination. */
+  readonly connection?: string | undefined
 }
 
 /** Options after validation, with every default filled in. */
@@ -52,6 +55,7 @@ export interface NormalizedSenderOptions {
   /** The address-checking lookup for a URL's scheme: plain http must stay on loopback. */
   readonly lookupFor: (url: URL) => LookupFunction
   readonly authFor: (url: URL) => ResolvedAuth | undefined
+  readonly connections: Connections | undefined
   readonly timeout: number
   readonly maxAttempts: number
   readonly backoff: number
@@ -118,6 +122,22 @@ interface AuthContext {
   readonly policy: AddressPolicy
   /** OAuth requests go through this: the sender's timeout, trust and address guard. */
   readonly fetch: GuardedFetch
+  readonly connections: Connections | undefined
+}
+
+function destinationConnection(
+  where: string,
+  value: DestinationAuth,
+  context: AuthContext,
+): string | undefined {
+  const { connection } = value
+  if (connection === undefined) return undefined
+  requiredString(`${where}.connection`, connection)
+  if (value.clientCredentials !== undefined) {
+    fail(`${where} must not have both clientCredentials and connection`)
+  }
+  if (context.connections === undefined) fail(`${where}.connection needs the connections option`)
+  return connection
 }
 
 function clientCredentials(
@@ -167,8 +187,15 @@ function destinationAuth(
     if (grant !== undefined && oauth1 !== undefined) {
       fail(`${where} gives clientCredentials and oauth1: both would set the Authorization header`)
     }
+    const connection = destinationConnection(where, value, context)
+    if (connection !== undefined && oauth1 !== undefined) {
+      fail(`${where} gives connection and oauth1: both would set the Authorization header`)
+    }
     // The bearer token is the grant's; a static authorization header beside it would be overwritten.
-    const refused = grant === undefined && oauth1 === undefined ? [] : ['authorization']
+    const refused =
+      grant === undefined && oauth1 === undefined && connection === undefined
+        ? []
+        : ['authorization']
     entries.set(normalized, {
       headers: normalizeHeaders(value.headers, `${where}.headers`, refused),
       tokens: grant === undefined ? undefined : clientCredentials(where, grant, context),
@@ -176,6 +203,7 @@ function destinationAuth(
         oauth1 === undefined ? undefined : oauth1Authorizer(`${where}.oauth1`, oauth1, fail),
       sign:
         signer === undefined ? undefined : standardWebhooksSigner(`${where}.signer`, signer, fail),
+      ...(connection === undefined ? {} : { connection }),
     })
   }
   return (url) => entries.get(url.origin) ?? entries.get(url.hostname)
@@ -199,7 +227,7 @@ export function normalizeSenderOptions(options: SenderOptions): NormalizedSender
   if (typeof options !== 'object' || options === null) {
     fail('options must be an object')
   }
-  const { signer, onDeadLetter, onEvent, ca, resolve = systemResolve } = options
+  const { signer, onDeadLetter, onEvent, ca, resolve = systemResolve, connections } = options
   if (typeof signer !== 'object' || signer === null || typeof signer.sign !== 'function') {
     fail('signer must be a Signer, e.g. from createSigner')
   }
@@ -208,6 +236,14 @@ export function normalizeSenderOptions(options: SenderOptions): NormalizedSender
     fail('onDeadLetter is required: it receives every webhook that was not delivered')
   }
   optionalFunction('onEvent', onEvent)
+  if (
+    connections !== undefined &&
+    (typeof connections !== 'object' ||
+      connections === null ||
+      typeof connections.accessToken !== 'function')
+  ) {
+    fail('connections must be a Connections object, from createConnections')
+  }
   optionalFunction('resolve', resolve)
   if (ca !== undefined && !(isCertificate(ca) || (Array.isArray(ca) && ca.every(isCertificate)))) {
     fail('ca must be PEM text, a Buffer, or an array of them')
@@ -265,7 +301,9 @@ export function normalizeSenderOptions(options: SenderOptions): NormalizedSender
         resolve,
         ...(ca === undefined ? {} : { ca }),
       }),
+      connections,
     }),
+    connections,
     timeout,
     maxAttempts,
     backoff,

@@ -11,6 +11,8 @@ export interface PreparedDelivery {
   readonly headers: Readonly<Record<string, string>>
   readonly webhookId: string
   readonly audience: string | undefined
+  /** The customer whose connection authenticates the delivery, if any. */
+  readonly connection: string | undefined
   /** The delivery as a dead letter holds it, ready to be sent again. */
   readonly record: (url: string) => DeadLetter['delivery']
 }
@@ -47,6 +49,10 @@ export function prepareDelivery(delivery: Delivery): PreparedDelivery {
   if (!isWebhookId(webhookId)) {
     throw new TypeError('webhookId must be 1 to 256 printable ASCII characters without spaces')
   }
+  const { connection } = delivery
+  if (connection !== undefined && (typeof connection !== 'string' || connection === '')) {
+    throw new TypeError('connection must be a non-empty string (a customer id)')
+  }
   const headers = normalizeHeaders(delivery.headers, 'headers')
   const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body)
   // A string body stays a string in the letter; bytes stay the private copy.
@@ -59,6 +65,7 @@ export function prepareDelivery(delivery: Delivery): PreparedDelivery {
     headers,
     webhookId,
     audience,
+    connection,
     record: (href) => ({
       url: href,
       method,
@@ -66,6 +73,7 @@ export function prepareDelivery(delivery: Delivery): PreparedDelivery {
       headers,
       webhookId,
       ...(audience === undefined ? {} : { audience }),
+      ...(connection === undefined ? {} : { connection }),
     }),
   }
 }

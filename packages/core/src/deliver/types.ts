@@ -1,4 +1,5 @@
 import type { JsonWebKey, KeyObject } from 'node:crypto'
+import type { Connections } from '../connections/types.js'
 import type { CaCertificates } from '../lib/bounded-request.js'
 import type { Signer } from '../sign/types.js'
 import type { DeliveryAttemptError, DeliveryAttemptErrorCode } from './delivery-error.js'
@@ -26,6 +27,11 @@ export interface Delivery {
   webhookId?: string
   /** The token's `aud`. @default the signer's default: `url` without query or fragment */
   audience?: string
+  /**
+   * The customer whose OAuth 2 connection authenticates this delivery (a bearer token from the
+   * sender's `connections`); wins over the destination's `auth`.
+   */
+  connection?: string
 }
 
 /** The outcome of one HTTP request of a delivery. Plain data: safe to store as JSON. */
@@ -204,6 +210,8 @@ export interface DestinationAuth {
    * `webhookId`, the same on every retry; timestamp and signature are fresh on each attempt.
    */
   signer?: DestinationSigner
+  /** The customer whose OAuth 2 connection (from the sender's `connections`) authenticates here. */
+  connection?: string
 }
 
 /** How a sender keeps connections open between deliveries to the same origin. */
@@ -259,6 +267,11 @@ export interface SenderOptions {
    * host name (`partner.example`, any port); an origin entry wins over a host entry.
    */
   auth?: Readonly<Record<string, DestinationAuth>>
+  /**
+   * Customer connections (`createConnections`) for deliveries with a `connection`, or destinations
+   * whose `auth` names one.
+   */
+  connections?: Connections
   /** Time allowed for one request, connect to the end of the response, in ms. @default 10000 */
   timeout?: number
   /** Most attempts per delivery, the first included. @default 6 */

@@ -8,6 +8,7 @@
  *   and its errors.
  * - `problemResponse`: the RFC 9457 answer for a refusal, byte-identical in every adapter;
  *   `shouldReportRefusal`: which refusals an adapter reports through its framework's error channel.
+ * - `createConnectionRoutes`: the customer connection routes (`/connect/:customer`, `/callback`).
  * - `jwksResponder`, `checkJwksPath`, `checkSenderPublication`: publishing a sender's JWKS.
  * - `numberOption`, `failWith`, `callListener`: option checks and listener calls worded and
  *   guarded the way core does it.
@@ -17,6 +18,7 @@
 export { createWebhookRoute } from './create-webhook-route.js'
 export { bodyTimedOut, bodyTooLarge, readRawBody, rawBodyUnavailable } from './read-raw-body.js'
 export { problemResponse } from './problem-response.js'
+export { createConnectionRoutes } from './create-connection-routes.js'
 export { shouldReportRefusal } from './should-report-refusal.js'
 export { jwksResponder } from './jwks-response.js'
 export { checkJwksPath, checkSenderPublication, DEFAULT_JWKS_PATH } from './sender-publication.js'
@@ -27,7 +29,12 @@ export { traceQueueHop } from '../telemetry/trace-queue-hop.js'
 export { observeGauge } from '../telemetry/observe-gauge.js'
 
 export type { AcceptedWebhook, WebhookRoute, WebhookRouteOptions } from './create-webhook-route.js'
-export type { ProblemDocument, ProblemResponse } from './problem-response.js'
+export type { ProblemDocument, ProblemResponse, ProblemSource } from './problem-response.js'
+export type {
+  ConnectionRouteResponse,
+  ConnectionRoutes,
+  ConnectionRoutesOptions,
+} from './create-connection-routes.js'
 export type { ReadRawBodyOptions } from './read-raw-body.js'
 export type { JwksResponse, JwksResponseOptions } from './jwks-response.js'
 export type { SenderPublicationOptions } from './sender-publication.js'

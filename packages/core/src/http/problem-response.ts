@@ -1,5 +1,13 @@
-import type { WebhookError } from '../errors/webhook-error.js'
 import { statusTitle } from './status-title.js'
+/** What a problem response is made of: a refusal's status, code, message and headers. */
+export interface ProblemSource {
+  readonly status: number
+  readonly code: string
+  readonly message: string
+  /** Whether `message` may be shown to the caller. */
+  readonly expose: boolean
+  readonly headers?: Readonly<Record<string, string>> | undefined
+}
 
 /** An RFC 9457 problem document carrying hookseal's stable error code. */
 export interface ProblemDocument {
@@ -34,7 +42,7 @@ export interface ProblemResponse {
  * res.writeHead(status, headers).end(payload)
  * ```
  */
-export function problemResponse(error: WebhookError): ProblemResponse {
+export function problemResponse(error: ProblemSource): ProblemResponse {
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' }
   Object.assign(headers, error.headers)
   const body: ProblemDocument = {

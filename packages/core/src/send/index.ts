@@ -26,6 +26,9 @@ export { createOAuth1Flow } from '../deliver/create-oauth1-flow.js'
 export { OAuth1FlowError } from '../deliver/oauth1-flow-error.js'
 export { HooksealError } from '../errors/hookseal-error.js'
 export { DeliveryAttemptError, DeliveryError } from '../deliver/delivery-error.js'
+export { createConnections } from '../connections/create-connections.js'
+export { createMemoryConnectionStore } from '../connections/create-memory-connection-store.js'
+export { ConnectionError } from '../connections/connection-error.js'
 
 export type { SignerOptions } from '../sign/create-signer.js'
 export type {
@@ -71,3 +74,17 @@ export type {
   SenderOptions,
   StandardWebhooksSignerOptions,
 } from '../deliver/types.js'
+export type { ConnectionErrorCode } from '../connections/connection-error.js'
+export type { ConnectionEncryptionKey } from '../connections/seal-token.js'
+export type {
+  AuthorizationServerEndpoints,
+  CompletedConnection,
+  ConnectionClientAuth,
+  ConnectionEvent,
+  Connections,
+  ConnectionsOptions,
+  ConnectionStatus,
+  ConnectionStore,
+  PendingAuthorization,
+  StoredConnection,
+} from '../connections/types.js'
