@@ -1,6 +1,7 @@
 import { WebhookError } from '@hookseal/core'
 import type { VerifiedWebhook } from '@hookseal/core'
 import { decodeSegment, explain, tokenOfRequest } from '../commands/verify.js'
+import { detectSchemes } from '../detect-scheme.js'
 import { headerValues } from '../header-values.js'
 import { explainSchemeSteps } from '../verify-scheme-request.js'
 import type { SchemeStepResult } from '../verify-scheme-request.js'
@@ -56,11 +57,17 @@ export interface LoggedRequest {
  * The scheme a refused request looks like it used, for the list only: the verifier decides by its
  * own reading of the headers, and a verified webhook carries the scheme it decided on.
  */
-function schemeOfHeaders(rawHeaders: readonly string[], signatureHeader: string): string {
-  const authorization = headerValues(rawHeaders, 'authorization')[0] ?? ''
-  if (headerValues(rawHeaders, 'webhook-signature').length > 0) return 'standard-webhooks'
-  if (/^oauth\s/i.test(authorization)) return 'oauth1'
-  if (headerValues(rawHeaders, signatureHeader).length > 0 || /^bearer\s/i.test(authorization)) {
+function schemeOfHeaders(
+  request: { rawHeaders: readonly string[]; url: string; body: Uint8Array },
+  signatureHeader: string,
+): string {
+  const [other] = detectSchemes(request)
+  if (other !== undefined) return other
+  const authorization = headerValues(request.rawHeaders, 'authorization')[0] ?? ''
+  if (
+    headerValues(request.rawHeaders, signatureHeader).length > 0 ||
+    /^bearer\s/i.test(authorization)
+  ) {
     return 'jwt'
   }
   return '-'
@@ -91,7 +98,8 @@ export function describeArrival(
   const error = 'error' in arrival.outcome ? arrival.outcome.error : undefined
   const failure =
     error instanceof WebhookError ? { code: error.code, message: error.message } : undefined
-  const scheme = verified?.scheme ?? schemeOfHeaders(rawHeaders, context.signatureHeader)
+  const scheme =
+    verified?.scheme ?? schemeOfHeaders({ rawHeaders, url, body }, context.signatureHeader)
   let steps: SchemeStepResult[] =
     scheme === 'standard-webhooks' || scheme === 'oauth1'
       ? explainSchemeSteps(

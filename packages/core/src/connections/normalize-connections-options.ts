@@ -3,7 +3,6 @@ import { failWith } from '../lib/fail-with.js'
 import type { Fail } from '../lib/fail-with.js'
 import { MAX_TIMER_MS, numberOption } from '../lib/number-option.js'
 import { parseSecureUrl } from '../lib/parse-secure-url.js'
-import { createAddressPolicy } from '../deliver/address-policy.js'
 import { createGuardedFetch } from '../deliver/guarded-fetch.js'
 import type { GuardedFetch } from '../deliver/guarded-fetch.js'
 import { createMemoryConnectionStore } from './create-memory-connection-store.js'
@@ -149,8 +148,6 @@ export function normalizeConnectionsOptions(
     fail(`store must be a ConnectionStore (${storeMethods.join(', ')})`)
   }
   const timeout = numberOption(fail, 'timeout', options.timeout, 10_000, { max: MAX_TIMER_MS })
-  // Checked here so that a bad entry fails at start-up, not at the first request.
-  createAddressPolicy(options.allowPrivateAddresses)
 
   return {
     server: serverSource(options.authorizationServer, allowInsecureHttp),
@@ -170,6 +167,7 @@ export function normalizeConnectionsOptions(
     stateTtl: numberOption(fail, 'stateTtl', options.stateTtl, 600_000),
     timeout,
     allowInsecureHttp,
+    // Built here, with its address policy, so that a bad entry fails at start-up.
     fetch: createGuardedFetch({
       timeout,
       allowInsecureHttp,

@@ -3,6 +3,7 @@ import { boundedRequest } from '../lib/bounded-request.js'
 import type { CaCertificates } from '../lib/bounded-request.js'
 import { parseSecureUrl } from '../lib/parse-secure-url.js'
 import { createAddressPolicy } from './address-policy.js'
+import type { AddressPolicy } from './address-policy.js'
 import { DeliveryAttemptError } from './delivery-error.js'
 import { guardedLookup, systemResolve } from './guarded-lookup.js'
 import type { ResolveHost } from './guarded-lookup.js'
@@ -15,6 +16,8 @@ export interface GuardedFetchOptions {
   maxResponseBytes?: number
   /** Non-public addresses that may be connected to, as the sender's option of that name. @default [] */
   allowPrivateAddresses?: readonly string[]
+  /** The caller's address policy, already built from its `allowPrivateAddresses`: used instead. */
+  addressPolicy?: AddressPolicy
   /** Allows plain `http:` to loopback hosts, for tests and local development. @default false */
   allowInsecureHttp?: boolean
   /** Trusted CA certificates (PEM), replacing Node's default roots. */
@@ -74,7 +77,7 @@ export function createGuardedFetch(options: GuardedFetchOptions = {}): GuardedFe
     ca,
     resolve = systemResolve,
   } = options
-  const policy = createAddressPolicy(options.allowPrivateAddresses)
+  const policy = options.addressPolicy ?? createAddressPolicy(options.allowPrivateAddresses)
   const secureLookup = guardedLookup(policy, resolve, false)
   const loopbackLookup = guardedLookup(policy, resolve, true)
 

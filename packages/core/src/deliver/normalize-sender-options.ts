@@ -297,7 +297,7 @@ export function normalizeSenderOptions(options: SenderOptions): NormalizedSender
       fetch: createGuardedFetch({
         timeout,
         allowInsecureHttp,
-        allowPrivateAddresses: options.allowPrivateAddresses,
+        addressPolicy,
         resolve,
         ...(ca === undefined ? {} : { ca }),
       }),
