@@ -1,0 +1,121 @@
+import type * as nodeCrypto from 'node:crypto'
+import { sign as cryptoSign } from 'node:crypto'
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createVerifier } from '../../src/index.js'
+import type { Verifier } from '../../src/index.js'
+import { createSender, createSigner, loadKeySet } from '../../src/send/index.js'
+import type { Sender, SigningAlgorithm, SigningKeySet } from '../../src/send/index.js'
+import { startJwksServer } from '@hookseal/test-support/jwks-server'
+import type { JwksServer } from '@hookseal/test-support/jwks-server'
+import { generateTestKey, sha256Hex } from '@hookseal/test-support/test-keys'
+import { startReceiver } from './receiver.js'
+import type { ReceivedRequest, Receiver } from './receiver.js'
+
+// The seam: node:crypto's own `sign`, spied on, so that each signature shows which form made it
+// (the callback form runs on the libuv thread pool; the synchronous one on the event loop).
+vi.mock('node:crypto', async (importOriginal) => {
+  const actual = await importOriginal<typeof nodeCrypto>()
+  return { ...actual, sign: vi.fn(actual.sign) }
+})
+
+const ISSUER = 'https://sender.example'
+const BODY = '{"type":"invoice.paid","invoice":"in_1042"}'
+const IN_FLIGHT = 8
+
+/** Signatures made since the last reset, by the form of `sign` that made them. */
+function signatureForms(): { threadPool: number; synchronous: number } {
+  const calls = vi.mocked(cryptoSign).mock.calls as unknown[][]
+  const threadPool = calls.filter((args) => typeof args[3] === 'function').length
+  return { threadPool, synchronous: calls.length - threadPool }
+}
+
+describe.each<SigningAlgorithm>(['RS256', 'ES256'])('%s signing in createSender', (alg) => {
+  let keys: SigningKeySet
+  let jwksServer: JwksServer
+  let receiver: Receiver
+  let sender: Sender
+  let verifier: Verifier
+
+  beforeAll(async () => {
+    const { privateKey } = generateTestKey(alg)
+    const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()
+    keys = await loadKeySet({ keys: [{ pem, state: 'active' }] })
+    jwksServer = await startJwksServer(keys.jwks())
+    receiver = await startReceiver()
+    sender = createSender({
+      signer: createSigner({ issuer: ISSUER, keys }),
+      onDeadLetter: () => {},
+      allowInsecureHttp: true,
+      allowPrivateAddresses: ['127.0.0.1'],
+    })
+    verifier = createVerifier({
+      issuers: [
+        { issuer: ISSUER, jwksUri: jwksServer.url, audience: receiver.url, algorithms: [alg] },
+      ],
+      allowInsecureHttp: true,
+    })
+  })
+
+  afterAll(async () => {
+    await sender.close()
+    await receiver.close()
+    await jwksServer.close()
+  })
+
+  beforeEach(() => {
+    vi.mocked(cryptoSign).mockClear()
+  })
+
+  /** The requests the receiver got from here on. */
+  function received(from: number): readonly ReceivedRequest[] {
+    return receiver.requests.slice(from)
+  }
+
+  async function verifyWithBoth(request: ReceivedRequest): Promise<void> {
+    const token = request.headers['x-signature'] as string
+    const webhook = await verifier.verify({
+      method: request.method,
+      url: receiver.url,
+      headers: request.headers as Record<string, string>,
+      body: request.body,
+    })
+    expect(webhook).toMatchObject({ issuer: ISSUER, alg, bodyDigestVerified: true })
+
+    const { payload, protectedHeader } = await jwtVerify(
+      token,
+      createRemoteJWKSet(new URL(jwksServer.url)),
+      { issuer: ISSUER, audience: receiver.url, algorithms: [alg], typ: 'JWT' },
+    )
+    expect(protectedHeader).toEqual({ alg, kid: keys.keys()[0]?.kid, typ: 'JWT' })
+    expect(payload).toMatchObject({ htm: 'POST', request_body_sha256: sha256Hex(BODY) })
+    expect(decodeProtectedHeader(token).alg).toBe(alg)
+    if (alg === 'ES256') {
+      // JOSE's raw r || s, 32 bytes each, not DER.
+      expect(Buffer.from(token.split('.')[2] as string, 'base64url')).toHaveLength(64)
+    }
+  }
+
+  it('signs on the thread pool while several deliveries are in flight, and every token verifies with hookseal and jose', async () => {
+    const from = receiver.requests.length
+    const results = await Promise.all(
+      Array.from({ length: IN_FLIGHT }, () => sender.send({ url: receiver.url, body: BODY })),
+    )
+
+    expect(results.map((result) => result.status)).toEqual(Array(IN_FLIGHT).fill(200))
+    expect(signatureForms()).toEqual({ threadPool: IN_FLIGHT, synchronous: 0 })
+    const requests = received(from)
+    expect(requests).toHaveLength(IN_FLIGHT)
+    for (const request of requests) await verifyWithBoth(request)
+  })
+
+  it('signs a delivery alone on the calling thread, and its token verifies with hookseal and jose', async () => {
+    const from = receiver.requests.length
+    for (let i = 0; i < 3; i++) await sender.send({ url: receiver.url, body: BODY })
+
+    expect(signatureForms()).toEqual({ threadPool: 0, synchronous: 3 })
+    const requests = received(from)
+    expect(requests).toHaveLength(3)
+    for (const request of requests) await verifyWithBoth(request)
+  })
+})
