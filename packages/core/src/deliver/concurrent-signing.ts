@@ -14,9 +14,10 @@ export interface ConcurrentSigning {
  *
  * An RS256 signature takes about 240 µs of CPU. Made synchronously, it holds the event loop while
  * other attempts' sockets wait, and one process uses one core however many deliveries are in
- * flight. So while more than one attempt is in flight, a signer from `createSigner` signs with the
- * callback form of node:crypto's `sign`, on the libuv thread pool, and the event loop keeps
- * writing and reading the other attempts. An attempt alone signs synchronously: handing a single
+ * flight. So while more than one attempt is in flight, a signer from `createSigner` makes RS256
+ * signatures with the callback form of node:crypto's `sign`, on the libuv thread pool, and the
+ * event loop keeps writing and reading the other attempts (ES256 and EdDSA signatures cost less
+ * than the hand-off, and stay in place). An attempt alone signs synchronously: handing a single
  * signature to another thread only adds the hand-off to its latency. A signer made elsewhere is
  * used as it is.
  */

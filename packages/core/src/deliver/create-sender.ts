@@ -47,7 +47,7 @@ function tokenRefused(error: DeliveryAttemptError): boolean {
  * on the very addresses the socket uses, so DNS rebinding cannot slip a private address in.
  * Connections are kept open per origin (`keepAlive`) and reused after a 2xx; each new one is checked
  * in the same way, and `close` ends them. While more than one attempt is in flight, a signer from
- * `createSigner` makes its signatures on the libuv thread pool (`UV_THREADPOOL_SIZE` threads), so
+ * `createSigner` makes RS256 signatures on the libuv thread pool (`UV_THREADPOOL_SIZE` threads), so
  * that signing and HTTP use more than one core; an attempt alone signs on the calling thread.
  *
  * > [!NOTE]

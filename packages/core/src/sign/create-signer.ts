@@ -125,7 +125,10 @@ export function createSigner(options: SignerOptions): Signer {
 
   async function signInThreadPool(request: SignWebhookRequest): Promise<SignedWebhookHeaders> {
     const { key, signingInput, webhookId } = unsigned(request)
-    return headers(signingInput, await key.signInThreadPool(Buffer.from(signingInput)), webhookId)
+    const input = Buffer.from(signingInput)
+    const signature =
+      key.signInThreadPool === undefined ? key.sign(input) : await key.signInThreadPool(input)
+    return headers(signingInput, signature, webhookId)
   }
 
   const signer: Signer = Object.freeze({ issuer, sign })

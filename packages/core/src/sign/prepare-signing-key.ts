@@ -33,8 +33,8 @@ export interface PreparedSigningKey {
   /** The base64url protected header `{ alg, kid, typ: 'JWT' }`, the same for every token. */
   readonly header: string
   readonly sign: SignatureFunction
-  /** The same signature, made on the libuv thread pool. */
-  readonly signInThreadPool: ThreadPoolSignatureFunction
+  /** The same signature, made on the libuv thread pool; undefined where that costs more. */
+  readonly signInThreadPool: ThreadPoolSignatureFunction | undefined
 }
 
 /**
