@@ -237,6 +237,10 @@ async function contendersFor(
     allowPrivateAddresses: ['127.0.0.1'],
     // A failure shows at once as an error, not as a retry hidden in the throughput.
     maxAttempts: 1,
+    // One idle connection per delivery in flight, as the keep-alive reference keeps: with the
+    // default 10, connections freed while 16 deliveries wait for their signatures are closed and
+    // opened again.
+    keepAlive: { maxIdleSockets: CONCURRENCY },
   })
   senders.push(sender)
   const senderUrl = urlOf(`${alg} sender`).href
