@@ -1,9 +1,11 @@
 import type * as nodeCrypto from 'node:crypto'
 import { sign as cryptoSign } from 'node:crypto'
-import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
+import { setImmediate as yieldToLoop } from 'node:timers/promises'
+import { createRemoteJWKSet, decodeProtectedHeader, importJWK, jwtVerify } from 'jose'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createVerifier } from '../../src/index.js'
 import type { Verifier } from '../../src/index.js'
+import { concurrentSigning } from '../../src/deliver/concurrent-signing.js'
 import { createSender, createSigner, loadKeySet } from '../../src/send/index.js'
 import type { Sender, SigningAlgorithm, SigningKeySet } from '../../src/send/index.js'
 import { startJwksServer } from '@hookseal/test-support/jwks-server'
@@ -14,9 +16,24 @@ import type { ReceivedRequest, Receiver } from './receiver.js'
 
 // The seam: node:crypto's own `sign`, spied on, so that each signature shows which form made it
 // (the callback form runs on the libuv thread pool; the synchronous one on the event loop).
+// It also counts the callback form's signatures in progress, and the most at once.
+const pool = vi.hoisted(() => ({ now: 0, peak: 0 }))
 vi.mock('node:crypto', async (importOriginal) => {
   const actual = await importOriginal<typeof nodeCrypto>()
-  return { ...actual, sign: vi.fn(actual.sign) }
+  const sign = actual.sign as (...args: unknown[]) => unknown
+  return {
+    ...actual,
+    sign: vi.fn((...args: unknown[]) => {
+      const callback = args[3]
+      if (typeof callback !== 'function') return sign(...args)
+      pool.now++
+      pool.peak = Math.max(pool.peak, pool.now)
+      return sign(args[0], args[1], args[2], (error: Error | null, signature: Buffer) => {
+        pool.now--
+        callback(error, signature)
+      })
+    }),
+  }
 })
 
 const ISSUER = 'https://sender.example'
@@ -122,5 +139,38 @@ describe.each<SigningAlgorithm>(['RS256', 'ES256'])('%s signing in createSender'
     const requests = received(from)
     expect(requests).toHaveLength(3)
     for (const request of requests) await verifyWithBoth(request)
+  })
+})
+
+describe('RS256 signatures on the thread pool', () => {
+  it('are at most maxInThreadPool at once, the others waiting their turn', async () => {
+    const { privateKey } = generateTestKey('RS256')
+    const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()
+    const keys = await loadKeySet({ keys: [{ pem, state: 'active' }] })
+    const signing = concurrentSigning(createSigner({ issuer: ISSUER, keys }), 2)
+    vi.mocked(cryptoSign).mockClear()
+    pool.peak = 0
+
+    const url = 'https://receiver.example/hooks'
+    const signed = await Promise.all(
+      Array.from({ length: IN_FLIGHT }, () =>
+        signing.attempt(async () => {
+          // As in an attempt, something is awaited before signing (a bearer token, say).
+          await yieldToLoop()
+          return signing.signer.sign({ body: BODY, url })
+        }),
+      ),
+    )
+
+    expect(signatureForms()).toEqual({ threadPool: IN_FLIGHT, synchronous: 0 })
+    expect(pool.peak).toBe(2)
+    const publicKey = await importJWK({ ...keys.jwks().keys[0] }, 'RS256')
+    for (const headers of signed) {
+      const { payload } = await jwtVerify(headers['x-signature'], publicKey, {
+        issuer: ISSUER,
+        audience: url,
+      })
+      expect(payload.request_body_sha256).toBe(sha256Hex(BODY))
+    }
   })
 })
