@@ -122,11 +122,26 @@ const deliveryTable = (result: DeliveryResult): string =>
           row.connectionsPerRequest === undefined ? '—' : row.connectionsPerRequest.toFixed(3),
       },
       { title: 'errors', align: 'right', value: (row) => String(row.errors) },
+      {
+        title: 'target',
+        value: (row) =>
+          row.target === undefined
+            ? '—'
+            : `≥ ${row.target.toFixed(2)}×: ${row.met === true ? 'met' : 'NOT met'}`,
+      },
     ],
     result.rows,
   ) +
-  `\n\n${result.bodyBytes} B JSON body, ${result.concurrency} deliveries in flight (signing rows: ` +
-  `one at a time), ${result.rounds} interleaved rounds of ${result.roundSeconds} s; receiver: ` +
+  `\n\nTarget: createSender().send ≥ ${result.targets[0]?.target.toFixed(2)}× raw crypto.sign ` +
+  `of its key (one at a time, synchronous, main thread): ` +
+  result.targets
+    .map((t) => `${t.alg} ${t.met ? 'met' : 'NOT met'} (${t.ratio.toFixed(2)}×)`)
+    .join(', ') +
+  `.\n\n${result.bodyBytes} B JSON body, ${result.concurrency} deliveries in flight (signing ` +
+  `rows: one at a time, but the thread pool row: ${result.concurrency} in flight on ` +
+  `${result.threadPoolSize} libuv threads), ${result.rounds} interleaved rounds of ` +
+  `${result.roundSeconds} s (middle half of the rounds within ±` +
+  `${(result.widestSpread * 100).toFixed(0)} % of the median, widest row); receiver: ` +
   `node:http answering 204 in its own process on 127.0.0.1. Keep-alive: createSender ` +
   `${result.senderKeepAlive ? 'reuses connections' : 'does not reuse connections (a new TCP connection per delivery)'}; ` +
   `its throughput is ` +
@@ -257,12 +272,16 @@ for (const name of selected) {
   const result = await definition.run((line) => console.log(`  ${line}`))
   const seconds = Number(process.hrtime.bigint() - started) / 1e9
   const table = definition.table(result)
-  console.log(`\n${table}\n\n(${seconds.toFixed(0)} s)\n`)
+  const after = loadavg()[0] as number
+  console.log(
+    `\n${table}\n\n(${seconds.toFixed(0)} s; 1-minute load average ${before.toFixed(2)} before, ` +
+      `${after.toFixed(2)} after)\n`,
+  )
   latest.scenarios[name] = {
     title: definition.title,
     ranAt: new Date().toISOString(),
     seconds,
-    loadAverage: { before, after: loadavg()[0] as number },
+    loadAverage: { before, after },
     table,
     result,
   }

@@ -137,7 +137,10 @@ export interface DeliveryWorker {
   close(force?: boolean): Promise<void>
 }
 
-/** What a finished job returns: a delivery, or a dead letter stored in Redis. */
+/**
+ * What a finished job returns: a delivery, or a dead letter stored in Redis. `attempts` counts every
+ * attempt made, also past the 50 records the job's history keeps.
+ */
 export type DeliveryJobOutcome =
   | { readonly delivered: true; readonly status: number; readonly attempts: number }
   | { readonly delivered: false; readonly reason: string; readonly attempts: number }
@@ -345,6 +348,11 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     return all.slice(-MAX_HISTORY)
   }
 
+  /** Attempts made in all: the newest record's number, which the cap on the history leaves. */
+  function attemptsMade(attempts: readonly DeliveryAttempt[]): number {
+    return attempts.at(-1)?.attempt ?? 0
+  }
+
   async function hold(
     job: Job<QueuedDeliveryData>,
     token: string | undefined,
@@ -440,7 +448,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     const at = clock()
     announce(destination, await settle(redis, keys, jobId, 'ok', circuit, at), at, admission.probe)
     if (line !== undefined) await leaveLine(redis, line, jobId)
-    return { delivered: true, status: result.status, attempts: attempts.length }
+    return { delivered: true, status: result.status, attempts: attemptsMade(attempts) }
   }
 
   async function failed(
@@ -518,7 +526,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       },
     )
     if (line !== undefined) await leaveLine(redis, line, job.id ?? jobIdOf(data.webhookId))
-    return { delivered: false, reason, attempts: attempts.length }
+    return { delivered: false, reason, attempts: attemptsMade(attempts) }
   }
 
   const tracedJob = (job: Job<QueuedDeliveryData>): Promise<DeliveryJobOutcome> =>

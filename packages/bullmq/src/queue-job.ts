@@ -28,7 +28,10 @@ export interface QueuedDeliveryData {
   readonly eventType?: string
   /** Deliveries with the same key reach their destination one at a time, in order. */
   readonly orderingKey?: string
-  /** Every attempt made so far, oldest first, response excerpts bounded. */
+  /**
+   * The records of the attempts made so far, oldest first, response excerpts bounded: the newest 50,
+   * numbered on (`attempt`) past the cap.
+   */
   readonly history?: readonly DeliveryAttempt[]
   /** Attempts that used up a wait of the schedule (a 410 does not: it disables the destination). */
   readonly attemptsCounted?: number

@@ -2,6 +2,7 @@ import { callListener } from '../lib/call-listener.js'
 import { instrumentSend, traceAttempt } from '../telemetry/instrument-delivery.js'
 import { backoffDelay } from './backoff-delay.js'
 import { checkDestination } from './check-destination.js'
+import { concurrentSigning } from './concurrent-signing.js'
 import { createConnectionPool } from './create-connection-pool.js'
 import { connectionAuth } from './connection-auth.js'
 import { DeliveryError } from './delivery-error.js'
@@ -45,7 +46,9 @@ function tokenRefused(error: DeliveryAttemptError): boolean {
  * IP-literal host must be public. A host name's addresses are checked as the connection is made,
  * on the very addresses the socket uses, so DNS rebinding cannot slip a private address in.
  * Connections are kept open per origin (`keepAlive`) and reused after a 2xx; each new one is checked
- * in the same way, and `close` ends them.
+ * in the same way, and `close` ends them. While more than one attempt is in flight, a signer from
+ * `createSigner` makes RS256 signatures on the libuv thread pool (`UV_THREADPOOL_SIZE` threads), so
+ * that signing and HTTP use more than one core; an attempt alone signs on the calling thread.
  *
  * > [!NOTE]
  * > Private, loopback, link-local (cloud metadata), CGNAT, multicast and reserved addresses are
@@ -71,7 +74,9 @@ function tokenRefused(error: DeliveryAttemptError): boolean {
  * ```
  */
 export function createSender(options: SenderOptions): Sender {
-  const config = normalizeSenderOptions(options)
+  const normalized = normalizeSenderOptions(options)
+  const signing = concurrentSigning(normalized.signer)
+  const config = { ...normalized, signer: signing.signer }
   const pool = createConnectionPool(options.keepAlive)
 
   const emit = callListener<DeliveryEvent>(config.onEvent)
@@ -129,7 +134,7 @@ export function createSender(options: SenderOptions): Sender {
       const timeout = Math.min(config.timeout, Math.max(1, config.maxElapsed - elapsed()))
       const attempt = attempts.length + 1
       const outcome = await traceAttempt(target, attempt, () =>
-        performAttempt(config, target, attempt, timeout),
+        signing.attempt(() => performAttempt(config, target, attempt, timeout)),
       )
       attempts.push(outcome.record)
       emit({ type: 'delivery-attempt', url: url.href, webhookId, attempt: outcome.record })

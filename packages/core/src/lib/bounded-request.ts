@@ -160,6 +160,8 @@ export function boundedRequest(url: URL, options: BoundedRequestOptions): Promis
       })
       response.on('error', fail)
       response.on('close', () => {
+        // Closed after every response: make the error (and its stack) only for one cut short.
+        if (settled) return
         fail(new BoundedRequestError('incomplete', 'the response ended before it was complete'))
       })
     }

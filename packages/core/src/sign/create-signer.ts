@@ -2,7 +2,9 @@ import { createHash, randomUUID } from 'node:crypto'
 import { failWith } from '../lib/fail-with.js'
 import { activeKeyOf } from './signing-key-registry.js'
 import type { SigningKeySet } from './key-set-types.js'
+import type { PreparedSigningKey } from './prepare-signing-key.js'
 import { requestTarget } from './request-target.js'
+import { registerThreadPoolSign } from './thread-pool-signing.js'
 import type { SignedWebhookHeaders, Signer, SignWebhookRequest } from './types.js'
 import { isWebhookId } from './webhook-id.js'
 
@@ -66,7 +68,12 @@ export function createSigner(options: SignerOptions): Signer {
     )
   }
 
-  async function sign(request: SignWebhookRequest): Promise<SignedWebhookHeaders> {
+  /** Checks one request and makes everything of its token but the signature. */
+  function unsigned(request: SignWebhookRequest): {
+    key: PreparedSigningKey
+    signingInput: string
+    webhookId: string
+  } {
     if (typeof request !== 'object' || request === null) refuse('request must be an object')
     const { body, url, method = 'POST', audience, webhookId = randomUUID() } = request
     if (typeof body !== 'string' && !(body instanceof Uint8Array)) {
@@ -97,9 +104,34 @@ export function createSigner(options: SignerOptions): Signer {
       request_body_sha256: createHash('sha256').update(body).digest('hex'),
     }
     const signingInput = `${key.header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`
-    const signature = key.sign(Buffer.from(signingInput)).toString('base64url')
-    return { 'x-signature': `${signingInput}.${signature}`, 'webhook-id': webhookId }
+    return { key, signingInput, webhookId }
   }
 
-  return Object.freeze({ issuer, sign })
+  function headers(
+    signingInput: string,
+    signature: Buffer,
+    webhookId: string,
+  ): SignedWebhookHeaders {
+    return {
+      'x-signature': `${signingInput}.${signature.toString('base64url')}`,
+      'webhook-id': webhookId,
+    }
+  }
+
+  async function sign(request: SignWebhookRequest): Promise<SignedWebhookHeaders> {
+    const { key, signingInput, webhookId } = unsigned(request)
+    return headers(signingInput, key.sign(Buffer.from(signingInput)), webhookId)
+  }
+
+  async function signInThreadPool(request: SignWebhookRequest): Promise<SignedWebhookHeaders> {
+    const { key, signingInput, webhookId } = unsigned(request)
+    const input = Buffer.from(signingInput)
+    const signature =
+      key.signInThreadPool === undefined ? key.sign(input) : await key.signInThreadPool(input)
+    return headers(signingInput, signature, webhookId)
+  }
+
+  const signer: Signer = Object.freeze({ issuer, sign })
+  registerThreadPoolSign(signer, signInThreadPool)
+  return signer
 }

@@ -13,8 +13,8 @@ import type { Fail } from '../lib/fail-with.js'
 import { publicKeyMembers, publicSigningJwk } from './public-jwk.js'
 import { readPrivateKey } from './read-private-key.js'
 import { algorithmForKey, isSigningAlgorithm } from './signing-algorithm.js'
-import { signWithKey } from './sign-with-key.js'
-import type { SignatureFunction } from './sign-with-key.js'
+import { signWithKey, signWithKeyInThreadPool } from './sign-with-key.js'
+import type { SignatureFunction, ThreadPoolSignatureFunction } from './sign-with-key.js'
 
 /** The verifier refuses longer kids; a key published under one could never be used. */
 const MAX_KID_LENGTH = 256
@@ -33,6 +33,8 @@ export interface PreparedSigningKey {
   /** The base64url protected header `{ alg, kid, typ: 'JWT' }`, the same for every token. */
   readonly header: string
   readonly sign: SignatureFunction
+  /** The same signature, made on the libuv thread pool; undefined where that costs more. */
+  readonly signInThreadPool: ThreadPoolSignatureFunction | undefined
 }
 
 /**
@@ -83,7 +85,7 @@ export async function prepareSigningKey(
   }
 
   const header = Buffer.from(JSON.stringify({ alg, kid, typ: 'JWT' })).toString('base64url')
-  return { kid, alg, jwk, header, sign }
+  return { kid, alg, jwk, header, sign, signInThreadPool: signWithKeyInThreadPool(alg, keyObject) }
 }
 
 function chooseAlgorithm(

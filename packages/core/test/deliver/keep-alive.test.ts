@@ -106,11 +106,19 @@ describe('keep-alive', () => {
     await sender.send({ url, body: BODY })
     dns.table.localhost = '10.0.0.7'
     // One delivery takes the idle connection, opened to the address checked before; the other
-    // needs a new one, whose lookup now answers with a private address.
-    const outcomes = await Promise.allSettled([
+    // needs a new one, whose lookup now answers with a private address. The first answer waits
+    // for that lookup, so that the connection is not free again before the second asks for one.
+    let answer = (): void => {}
+    receiver.reply((_request, res) => {
+      answer = () => res.writeHead(200).end()
+    })
+    const sent = Promise.allSettled([
       sender.send({ url, body: BODY }),
       sender.send({ url, body: BODY }),
     ])
+    await waitUntil(() => dns.calls.length === 2 && receiver.requests.length === 2, 'both')
+    answer()
+    const outcomes = await sent
     expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1)
     const refused = outcomes.find((outcome) => outcome.status === 'rejected')
     const error = await rejectionOf(Promise.reject(refused?.reason), DeliveryError)
