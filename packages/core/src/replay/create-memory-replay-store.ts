@@ -1,4 +1,3 @@
-import { LRUCache } from 'lru-cache'
 import type { ReplayStore } from './replay-store.js'
 
 export interface MemoryReplayStoreOptions {
@@ -14,6 +13,10 @@ export interface MemoryReplayStoreOptions {
  * The default replay store: in-memory, bounded, each id kept until its token expires. It protects
  * one process only; receivers behind a load balancer need a shared {@link ReplayStore}.
  *
+ * A `Map` from id to expiry is all it takes: a Map iterates in insertion order, and an id is only
+ * ever inserted when first seen, so its first entry is always the least recently seen id. Each call
+ * costs a lookup, an insertion and at most one deletion, whatever the size.
+ *
  * @example
  * ```ts
  * const verifier = createVerifier({ issuers, replayStore: createMemoryReplayStore({ maxEntries: 1e6 }) })
@@ -24,13 +27,25 @@ export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}):
   if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
     throw new TypeError('maxEntries must be a positive integer')
   }
-  // Date.now keeps expiry on the same clock as the tokens' exp claims (and under fake timers).
-  const seen = new LRUCache<string, true>({ max: maxEntries, ttlAutopurge: false, perf: Date })
+  /** Id → epoch millisecond until which it is remembered. */
+  const seen = new Map<string, number>()
 
   return {
     async remember(id, expiresAtMs) {
-      if (seen.has(id)) return false
-      seen.set(id, true, { ttl: Math.max(1, expiresAtMs - Date.now()) })
+      // Date.now keeps expiry on the same clock as the tokens' exp claims (and under fake timers).
+      const now = Date.now()
+      const until = seen.get(id)
+      if (until !== undefined) {
+        if (until > now) return false
+        seen.delete(id)
+      }
+      // The oldest entry goes when full, or as soon as it has expired: the store shrinks back as
+      // traffic goes on, one entry per call, without a timer or a scan.
+      const oldest = seen.entries().next().value
+      if (oldest !== undefined && (seen.size >= maxEntries || oldest[1] <= now)) {
+        seen.delete(oldest[0])
+      }
+      seen.set(id, Math.max(expiresAtMs, now + 1))
       return true
     },
   }
