@@ -13,9 +13,10 @@ export interface MemoryReplayStoreOptions {
  * The default replay store: in-memory, bounded, each id kept until its token expires. It protects
  * one process only; receivers behind a load balancer need a shared {@link ReplayStore}.
  *
- * A `Map` from id to expiry is all it takes: a Map iterates in insertion order, and an id is only
- * ever inserted when first seen, so its first entry is always the least recently seen id. Each call
- * costs a lookup, an insertion and at most one deletion, whatever the size.
+ * Ids sit in a ring in the order first seen, with a Map from each id to its slot: a call costs one
+ * lookup and, when full, one deletion, whatever the size. (A Map alone, forgetting its first entry,
+ * would not do: V8 leaves a deleted entry as a hole until it rehashes, and finding the first entry
+ * walks over every hole before it.)
  *
  * @example
  * ```ts
@@ -27,25 +28,35 @@ export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}):
   if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
     throw new TypeError('maxEntries must be a positive integer')
   }
-  /** Id → epoch millisecond until which it is remembered. */
-  const seen = new Map<string, number>()
+  /** Each id remembered, to the slot of the ring that holds it. */
+  const slots = new Map<string, number>()
+  /** The ring: the id in each slot, and the epoch millisecond until which it is remembered. */
+  const ids: string[] = []
+  const until: number[] = []
+  /** Once the ring is full, the slot of the least recently seen id: the next to be reused. */
+  let oldest = 0
 
   return {
     async remember(id, expiresAtMs) {
       // Date.now keeps expiry on the same clock as the tokens' exp claims (and under fake timers).
       const now = Date.now()
-      const until = seen.get(id)
-      if (until !== undefined) {
-        if (until > now) return false
-        seen.delete(id)
+      const seen = slots.get(id)
+      if (seen !== undefined && (until[seen] as number) > now) return false
+      let slot = ids.length
+      if (slot < maxEntries) {
+        ids.push(id)
+        until.push(0)
+      } else {
+        slot = oldest
+        oldest = (oldest + 1) % maxEntries
+        // The slot's id is forgotten early, unless it has been seen again since (after expiring)
+        // and lives in a newer slot.
+        const forgotten = ids[slot] as string
+        if (slots.get(forgotten) === slot) slots.delete(forgotten)
+        ids[slot] = id
       }
-      // The oldest entry goes when full, or as soon as it has expired: the store shrinks back as
-      // traffic goes on, one entry per call, without a timer or a scan.
-      const oldest = seen.entries().next().value
-      if (oldest !== undefined && (seen.size >= maxEntries || oldest[1] <= now)) {
-        seen.delete(oldest[0])
-      }
-      seen.set(id, Math.max(expiresAtMs, now + 1))
+      until[slot] = Math.max(expiresAtMs, now + 1)
+      slots.set(id, slot)
       return true
     },
   }

@@ -144,17 +144,17 @@ async function verifyToken(
 ): Promise<VerifiedWebhook> {
   verificationsInFlight++
   try {
-    return await verifyTokenInFlight(settings, request, token, dedicated)
+    return await checkToken(settings, request, token, dedicated)
   } finally {
     verificationsInFlight--
   }
 }
 
-async function verifyTokenInFlight(
+async function checkToken(
   settings: VerifierSettings,
   request: WebhookRequest,
-  token?: string,
-  dedicated?: IssuerSettings,
+  token: string | undefined,
+  dedicated: IssuerSettings | undefined,
 ): Promise<VerifiedWebhook> {
   if (token === undefined) {
     checkRequest(request)

@@ -12,7 +12,11 @@ export function readHeaderValues(headers: HeadersInput, name: string): string[] 
   // method is checked against it.)
   if (Array.isArray(headers)) {
     for (let i = 0; i + 1 < headers.length; i += 2) {
-      if ((headers[i] as string).toLowerCase() === name) values.push(headers[i + 1] as string)
+      const key = headers[i] as string
+      // The length first: most names differ in it, and lowercasing them all would copy each.
+      if (key.length === name.length && key.toLowerCase() === name) {
+        values.push(headers[i + 1] as string)
+      }
     }
     return values
   }
