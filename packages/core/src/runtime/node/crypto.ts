@@ -21,15 +21,16 @@ export { createHash, createHmac, hash, timingSafeEqual } from 'node:crypto'
 export type PublicKeyHandle = KeyObject
 
 /**
- * Most signature checks handed to libuv's thread pool at once: one per core the pool can run on,
- * leaving a core for the event loop, which checks the rest itself meanwhile. On one core, none.
+ * Most signature checks in libuv's thread pool at once: one per core, as far as the pool has
+ * threads for them. On one core, none: the pool would add its round trip and no parallelism.
  */
-const POOL_SHARE = Math.max(
-  0,
-  Math.min(availableParallelism(), threadPoolSize(process.env.UV_THREADPOOL_SIZE)) - 1,
-)
-/** Checks in the thread pool now. */
+const POOL_SHARE = (() => {
+  const cores = availableParallelism()
+  return cores > 1 ? Math.min(cores, threadPoolSize(process.env.UV_THREADPOOL_SIZE)) : 0
+})()
+/** Checks in the thread pool now, and the ones waiting for a place there, first come first. */
 let pooled = 0
+const waiting: Array<() => void> = []
 
 /** libuv's pool size as it reads `UV_THREADPOOL_SIZE`: 4 unless set to 1–1024. */
 function threadPoolSize(setting: string | undefined): number {
@@ -37,15 +38,20 @@ function threadPoolSize(setting: string | undefined): number {
   return Number.isInteger(size) && size >= 1 ? Math.min(size, 1024) : 4
 }
 
+/** Hands a finished check's place in the pool to the next one waiting, if any. */
 function leavePool(verified: boolean): boolean {
-  pooled--
+  const next = waiting.shift()
+  if (next === undefined) pooled--
+  else next()
   return verified
 }
 
 /**
  * Checks a JWS signature. Alone, synchronously: a lone webhook waits for nothing but its own check.
- * With other verifications in flight, on the thread pool while it has a free core, so that the
- * event loop parses, hashes and answers the others meanwhile, and every core verifies.
+ * With other verifications in flight, in the thread pool, one check per core, the others queued
+ * behind them: the event loop parses, hashes and answers meanwhile, and every core verifies. (Were
+ * the event loop to check the overflow itself, its microtasks would go from one verification to
+ * the next without ever collecting what the pool has finished.)
  */
 export function verifySignature(
   alg: SignatureAlgorithm,
@@ -54,11 +60,16 @@ export function verifySignature(
   signature: Buffer,
   othersInFlight = false,
 ): boolean | Promise<boolean> {
-  if (!othersInFlight || pooled >= POOL_SHARE) {
+  if (!othersInFlight || POOL_SHARE === 0) {
     return verifyWithKeyObject(alg, key, signingInput, signature)
   }
-  pooled++
-  return verifySignatureInPool(alg, key, signingInput, signature).then(leavePool)
+  if (pooled < POOL_SHARE) {
+    pooled++
+    return verifySignatureInPool(alg, key, signingInput, signature).then(leavePool)
+  }
+  return new Promise<void>((resolve) => waiting.push(resolve))
+    .then(() => verifySignatureInPool(alg, key, signingInput, signature))
+    .then(leavePool)
 }
 
 /** Imports one JWK; synchronous on Node. */
