@@ -30,8 +30,11 @@ export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}):
   }
   /** Each id remembered, to the slot of the ring that holds it. */
   const slots = new Map<string, number>()
-  /** The ring: the id in each slot, and the epoch millisecond until which it is remembered. */
-  const ids: string[] = []
+  /**
+   * The ring: the id in each slot (undefined once the id has moved to a newer slot), and the epoch
+   * millisecond until which it is remembered.
+   */
+  const ids: Array<string | undefined> = []
   const until: number[] = []
   /** Once the ring is full, the slot of the least recently seen id: the next to be reused. */
   let oldest = 0
@@ -41,7 +44,11 @@ export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}):
       // Date.now keeps expiry on the same clock as the tokens' exp claims (and under fake timers).
       const now = Date.now()
       const seen = slots.get(id)
-      if (seen !== undefined && (until[seen] as number) > now) return false
+      if (seen !== undefined) {
+        if ((until[seen] as number) > now) return false
+        // Seen again after it expired: it moves to a newer slot, and the old one forgets nothing.
+        ids[seen] = undefined
+      }
       let slot = ids.length
       if (slot < maxEntries) {
         ids.push(id)
@@ -49,10 +56,9 @@ export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}):
       } else {
         slot = oldest
         oldest = (oldest + 1) % maxEntries
-        // The slot's id is forgotten early, unless it has been seen again since (after expiring)
-        // and lives in a newer slot.
-        const forgotten = ids[slot] as string
-        if (slots.get(forgotten) === slot) slots.delete(forgotten)
+        // The slot's id is forgotten, early if it has not expired yet.
+        const forgotten = ids[slot]
+        if (forgotten !== undefined) slots.delete(forgotten)
         ids[slot] = id
       }
       until[slot] = Math.max(expiresAtMs, now + 1)
