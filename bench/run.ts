@@ -1,6 +1,7 @@
 /**
  * `pnpm bench [scenario…]`: hookseal against what users would write instead, and against the limit
- * the hardware sets. Never part of `pnpm test`. Scenarios: `verify` (1), `http` (2), `stampede`
+ * the hardware sets. Never part of `pnpm test`. It measures the packages as published: `pnpm bench`
+ * builds them first and loads their `dist`, not their TypeScript sources. Scenarios: `verify` (1), `http` (2), `stampede`
  * (3), `delivery` (4), `memory` (5); none given runs them all. Prints Markdown tables, merges the figures into
  * `bench/results/latest.json` (and `latest.md`), and redraws `bench/results/verify.svg`.
  */
@@ -53,9 +54,14 @@ const verifyTable = (result: VerifyResult): string =>
     ],
     result.rows,
   ) +
-  `\n\nTarget: ${result.target.name} ≥ ${result.target.ratio.toFixed(2)}× ${result.reference} ` +
-  `throughput: ${result.target.met ? 'met' : 'NOT met'} ` +
-  `(${result.rows.find((row) => row.name === result.target.name)?.ratio.toFixed(2)}×).`
+  '\n\n' +
+  result.targets
+    .map(
+      (target) =>
+        `Target: ${target.name} ≥ ${target.ratio.toFixed(2)}× ${target.versus} throughput: ` +
+        `${target.met ? 'met' : 'NOT met'} (${target.measured.toFixed(2)}×).`,
+    )
+    .join('\n')
 
 const httpTable = (result: HttpResult): string =>
   markdownTable<HttpRow>(
@@ -82,10 +88,30 @@ const httpTable = (result: HttpResult): string =>
             ? '—'
             : `${row.ratioToBaseline.toFixed(2)} (vs ${row.baseline})`,
       },
+      {
+        title: 'target',
+        align: 'right',
+        value: (row) =>
+          row.target === undefined
+            ? '—'
+            : `≥ ${row.target.ratio.toFixed(2)}: ${row.target.met ? 'met' : 'NOT met'}`,
+      },
+      { title: 'stable (IQR ±10 %)', value: (row) => (row.stable ? 'yes' : 'no') },
+      {
+        title: 'server CPU',
+        align: 'right',
+        value: (row) => `${(row.serverCpu * 100).toFixed(0)} %`,
+      },
       { title: 'non-2xx', align: 'right', value: (row) => String(row.non2xx + row.errors) },
     ],
     result.rows,
-  )
+  ) +
+  `\n\n${result.connections} connections, ${result.rounds} interleaved rounds of ` +
+  `${result.roundSeconds} s after ${result.warmUpSeconds} s of warm-up per app; ` +
+  (result.pinning === null
+    ? 'servers and load generator not pinned.'
+    : `servers pinned to CPU ${result.pinning.servers}, autocannon to CPU ` +
+      `${result.pinning.loadGenerator} (taskset).`)
 
 const stampedeTable = (result: StampedeResult): string =>
   markdownTable<StampedeRow>(

@@ -20,7 +20,8 @@ export async function loadWebCore(): Promise<Core> {
     format: 'esm',
     platform: 'neutral',
     mainFields: ['module', 'main'],
-    conditions: ['@hookseal/source', 'workerd', 'worker', 'browser'],
+    // No source condition: the built files, as published.
+    conditions: ['workerd', 'worker', 'browser'],
     logLevel: 'silent',
   })
   const file = join(await mkdtemp(join(tmpdir(), 'hookseal-web-core-')), 'core.mjs')

@@ -22,6 +22,7 @@ import jwksRsa from 'jwks-rsa'
 import Koa from 'koa'
 import { AUDIENCE, ISSUER, WEBHOOK_PATH, sha256Hex, serveBenchJwks } from '../lib/fixtures.js'
 import type { JsonWebKey } from 'node:crypto'
+import { TOKEN_LIFETIME } from '../lib/tokens.js'
 
 export const HTTP_CONTENDERS = [
   'express',
@@ -48,7 +49,7 @@ function listen(server: Server): Promise<number> {
 /** A fresh verifier per app: each keeps its own replay store, so a token pool can be reused. */
 function newVerifier(jwksUri: string): Verifier {
   return createVerifier({
-    issuers: [{ issuer: ISSUER, jwksUri, audience: AUDIENCE }],
+    issuers: [{ issuer: ISSUER, jwksUri, audience: AUDIENCE, maxTokenAge: TOKEN_LIFETIME }],
     allowInsecureHttp: true,
   })
 }
@@ -122,7 +123,7 @@ function expressJwtApp(jwksUri: string): express.Express {
       algorithms: ['RS256'],
       issuer: ISSUER,
       audience: AUDIENCE,
-      maxAge: 300,
+      maxAge: TOKEN_LIFETIME,
       clockTolerance: 30,
       getToken: (req) => req.header('x-signature'),
     }),

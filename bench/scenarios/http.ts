@@ -3,8 +3,10 @@
  * express-jwt + jwks-rsa stack, under load from autocannon on 127.0.0.1. The receivers run in a
  * forked process, the load generator here; every request carries a token of its own.
  */
-import { fork } from 'node:child_process'
+import { execFileSync, fork } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import autocannon from 'autocannon'
 import { WEBHOOK_PATH, generateSigningKey, webhookBody } from '../lib/fixtures.js'
 import { summarize } from '../lib/stats.js'
@@ -13,14 +15,20 @@ import { HTTP_CONTENDERS } from './http-servers.js'
 import type { HttpContender, ServerMessage } from './http-servers.js'
 
 const CONNECTIONS = 10
-const ROUNDS = 5
-const ROUND_SECONDS = 1
-const WARM_UP_SECONDS = 0.5
+const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 5)
+/** Long enough for the spread between rounds to stay within ±10 % of the median. */
+const ROUND_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 5)
+const WARM_UP_SECONDS = 2
+/** A row is stable when its middle half of rounds lies within this share of its median. */
+const STABLE_SPREAD = 0.1
 /**
- * Tokens signed for the run. Every verifying app has its own replay store, so they all draw from
- * the same pool; it only has to outlast the busiest single contender.
+ * Tokens signed for the run, one `jti` each. Every verifying app has its own replay store (the
+ * default: in memory, forgetting the oldest of 100,000 ids), so a pool larger than that can be
+ * cycled through: by the time a token comes round again, its id has been forgotten, and it costs
+ * the same full verification as a fresh one.
  */
-const POOL_SIZE = Number(process.env.BENCH_HTTP_TOKENS ?? 80_000)
+const POOL_SIZE = Number(process.env.BENCH_HTTP_TOKENS ?? 120_000)
+const REPLAY_STORE_ENTRIES = 100_000
 
 /** Which unverified app a verified one is compared with. */
 const BASELINE: Partial<Record<HttpContender, HttpContender>> = {
@@ -47,9 +55,17 @@ export interface HttpRow {
   /** For a verified app: the unverified app it is compared with, and median per-round ratio. */
   readonly baseline?: HttpContender
   readonly ratioToBaseline?: number
+  /** Whether the middle half of its rounds lies within ±10 % of the median. */
+  readonly stable: boolean
+  /** Median share of one core the server process used during the rounds (1 = a whole core). */
+  readonly serverCpu: number
+  /** The ratio this row is held to, when it has one. */
+  readonly target?: { readonly ratio: number; readonly met: boolean }
 }
 
 export interface HttpResult {
+  /** CPUs the servers and the load generator were pinned to, when the machine allowed it. */
+  readonly pinning: { readonly servers: string; readonly loadGenerator: string } | null
   readonly connections: number
   readonly rounds: number
   readonly roundSeconds: number
@@ -58,7 +74,16 @@ export interface HttpResult {
   readonly rows: readonly HttpRow[]
 }
 
+/** Verified / unverified throughput each adapter must keep. */
+const TARGETS: Partial<Record<HttpContender, number>> = {
+  'express + hookseal': 0.8,
+  'koa + hookseal': 0.65,
+  'fastify + hookseal': 0.55,
+}
+
 interface RoundSample {
+  /** Share of one core the servers' process used during the round. */
+  readonly cpu: number
   readonly rps: number
   readonly p99: number
   readonly p50: number
@@ -84,12 +109,53 @@ function startServers(
   })
 }
 
+/**
+ * Pins the servers' process (every thread) to the last CPU and this process, the load generator,
+ * to the others, so that neither takes cycles from the other; null where there is one CPU or no
+ * `taskset`.
+ */
+function pinApart(serversPid: number): HttpResult['pinning'] {
+  const cpus = availableParallelism()
+  if (cpus < 2) return null
+  const servers = String(cpus - 1)
+  const loadGenerator = cpus === 2 ? '0' : `0-${cpus - 2}`
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', servers, String(serversPid)], { stdio: 'ignore' })
+    execFileSync('taskset', ['-a', '-p', '-c', loadGenerator, String(process.pid)], {
+      stdio: 'ignore',
+    })
+  } catch {
+    return null
+  }
+  return { servers, loadGenerator }
+}
+
+const CLOCK_TICKS_PER_SECOND = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100
+  } catch {
+    return 100
+  }
+})()
+
+/** Seconds of CPU a process has used so far (user and system, every thread), from /proc. */
+function cpuSeconds(pid: number): number {
+  try {
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND
+  } catch {
+    return Number.NaN
+  }
+}
+
 function cannon(
   port: number,
   seconds: number,
   body: Buffer,
   nextToken: () => string,
-): Promise<RoundSample> {
+): Promise<Omit<RoundSample, 'cpu'>> {
   return new Promise((resolve, reject) => {
     autocannon(
       {
@@ -127,20 +193,27 @@ function cannon(
 }
 
 export async function runHttpScenario(log: (line: string) => void): Promise<HttpResult> {
+  if (POOL_SIZE <= REPLAY_STORE_ENTRIES) {
+    throw new RangeError(`BENCH_HTTP_TOKENS must exceed the replay store's ${REPLAY_STORE_ENTRIES}`)
+  }
   const key = generateSigningKey('RS256', 'bench-http')
   const body = webhookBody()
   log(`signing ${POOL_SIZE} RS256 tokens (one jti each)…`)
   const pool = await signTokenPool(key, webhookTemplate(key, body), POOL_SIZE)
   const { child, ports } = await startServers(key.jwk)
   child.removeAllListeners('exit')
+  const serversPid = child.pid as number
+  const pinning = pinApart(serversPid)
+  log(
+    pinning === null
+      ? 'not pinned: one CPU, or no taskset'
+      : `servers pinned to CPU ${pinning.servers}, load generator to CPU ${pinning.loadGenerator}`,
+  )
   try {
     const cursors = new Map<HttpContender, number>(HTTP_CONTENDERS.map((name) => [name, 0]))
-    let wrapped = false
     const tokenSource = (name: HttpContender) => (): string => {
       const at = cursors.get(name) as number
       cursors.set(name, at + 1)
-      // Only apps with replay protection refuse a token seen before; the others may reuse them.
-      if (at >= pool.length && name.includes('hookseal')) wrapped = true
       return pool[at % pool.length] as string
     }
 
@@ -155,12 +228,11 @@ export async function runHttpScenario(log: (line: string) => void): Promise<Http
     for (let round = 0; round < ROUNDS; round++) {
       for (let k = 0; k < HTTP_CONTENDERS.length; k++) {
         const name = HTTP_CONTENDERS[(round + k) % HTTP_CONTENDERS.length] as HttpContender
+        const cpuBefore = cpuSeconds(serversPid)
         const sample = await cannon(ports[name], ROUND_SECONDS, body, tokenSource(name))
-        samples.get(name)?.push(sample)
+        const cpu = (cpuSeconds(serversPid) - cpuBefore) / ROUND_SECONDS
+        samples.get(name)?.push({ ...sample, cpu })
       }
-    }
-    if (wrapped) {
-      log(`warning: a hookseal app needed more than ${POOL_SIZE} tokens; raise BENCH_HTTP_TOKENS`)
     }
 
     const rows = HTTP_CONTENDERS.map((name): HttpRow => {
@@ -168,6 +240,9 @@ export async function runHttpScenario(log: (line: string) => void): Promise<Http
       const rps = summarize(own.map((s) => s.rps))
       const baseline = BASELINE[name]
       const base = baseline === undefined ? undefined : (samples.get(baseline) as RoundSample[])
+      const ratio =
+        base && summarize(own.map((s, r) => s.rps / (base[r] as RoundSample).rps)).median
+      const target = TARGETS[name]
       return {
         name,
         verified: baseline !== undefined,
@@ -179,15 +254,26 @@ export async function runHttpScenario(log: (line: string) => void): Promise<Http
         requests: own.reduce((sum, s) => sum + s.requests, 0),
         non2xx: own.reduce((sum, s) => sum + s.non2xx, 0),
         errors: own.reduce((sum, s) => sum + s.errors, 0),
-        ...(base && {
-          baseline,
-          // Paired by round: both ran within seconds of each other.
-          ratioToBaseline: summarize(own.map((s, r) => s.rps / (base[r] as RoundSample).rps))
-            .median,
-        }),
+        // Paired by round: both ran within seconds of each other.
+        ...(ratio !== undefined && { baseline, ratioToBaseline: ratio }),
+        stable:
+          rps.p25 >= rps.median * (1 - STABLE_SPREAD) &&
+          rps.p75 <= rps.median * (1 + STABLE_SPREAD),
+        serverCpu: summarize(own.map((s) => s.cpu)).median,
+        ...(target !== undefined &&
+          ratio !== undefined && { target: { ratio: target, met: ratio >= target } }),
       }
     })
+    for (const row of rows) {
+      if (!row.verified && row.serverCpu < 0.9) {
+        log(
+          `warning: ${row.name} used ${(row.serverCpu * 100).toFixed(0)} % of a core: the load ` +
+            'generator, not the server, may set its rate',
+        )
+      }
+    }
     return {
+      pinning,
       connections: CONNECTIONS,
       rounds: ROUNDS,
       roundSeconds: ROUND_SECONDS,

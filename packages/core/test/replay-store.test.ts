@@ -32,6 +32,22 @@ describe('createMemoryReplayStore', () => {
     expect(await store.remember('a', expiresAt)).toBe(true)
   })
 
+  it('keeps an id seen again after it expired for its new lifetime, however the ring turns', async () => {
+    vi.useFakeTimers({ now: 1_700_000_000_000 })
+    const store = createMemoryReplayStore({ maxEntries: 3 })
+    expect(await store.remember('a', Date.now() + 10_000)).toBe(true)
+    expect(await store.remember('b', Date.now() + 60_000)).toBe(true)
+    vi.advanceTimersByTime(11_000)
+    expect(await store.remember('a', Date.now() + 60_000)).toBe(true)
+    // The slot 'a' first held is reused for 'c': the newer 'a' must survive it.
+    expect(await store.remember('c', Date.now() + 60_000)).toBe(true)
+    expect(await store.remember('a', Date.now() + 60_000)).toBe(false)
+    // Then 'b' and the newer 'a' go, the least recently first seen.
+    expect(await store.remember('d', Date.now() + 60_000)).toBe(true)
+    expect(await store.remember('b', Date.now() + 60_000)).toBe(true)
+    expect(await store.remember('c', Date.now() + 60_000)).toBe(false)
+  })
+
   it('accepts exactly one of many concurrent deliveries of one id', async () => {
     const store = createMemoryReplayStore()
     const expiresAt = Date.now() + 60_000

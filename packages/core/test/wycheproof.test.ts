@@ -6,7 +6,7 @@ import type { SignatureAlgorithm } from '../src/lib/algorithms.js'
 import { decodeBase64Url } from '../src/lib/base64url.js'
 import { parseCompactJws } from '../src/lib/parse-compact-jws.js'
 import { parseJsonObject } from '../src/lib/parse-json-object.js'
-import { verifySignature } from '../src/lib/verify-signature.js'
+import { verifySignature, verifySignatureInPool } from '../src/lib/verify-signature.js'
 import { importJwk } from '../src/keys/import-jwk.js'
 import { importJwkSet } from '../src/keys/import-jwk-set.js'
 import type { ImportedKeySet } from '../src/keys/import-jwk-set.js'
@@ -15,7 +15,7 @@ import { isUsable } from '../src/keys/verification-key.js'
 import type { KeySetEntry } from '../src/keys/verification-key.js'
 import { readVectorFile } from '@hookseal/test-support/vectors'
 
-// Project Wycheproof vectors, read where they live beside the repository (never copied into it).
+// Project Wycheproof vectors, copied into test/vectors/wycheproof with their source and licence.
 
 type Result = 'valid' | 'invalid' | 'acceptable'
 
@@ -172,6 +172,32 @@ describe('verifySignature on Wycheproof primitive vectors', () => {
     expect(mismatches).toEqual([])
     expect(checked).toBe(numberOfTests)
   })
+
+  it.each(same)(
+    '$alg in the thread pool gives the verdict of the synchronous check on every vector of $file',
+    async ({ file, alg }) => {
+      const { testGroups, numberOfTests } = readVectors<SignatureGroup>(file)
+      const differences: string[] = []
+      let checked = 0
+      for (const group of testGroups) {
+        const key = groupKey(group)
+        const outcomes = await Promise.all(
+          group.tests.map(async (vector) => {
+            const msg = Buffer.from(vector.msg, 'hex')
+            const sig = Buffer.from(vector.sig, 'hex')
+            const pooled = await verifySignatureInPool(alg, key, msg, sig)
+            return { vector, pooled, inline: verifySignature(alg, key, msg, sig) }
+          }),
+        )
+        for (const { vector, pooled, inline } of outcomes) {
+          checked++
+          if (pooled !== inline) differences.push(`${describeVector(vector)}: pooled ${pooled}`)
+        }
+      }
+      expect(differences).toEqual([])
+      expect(checked).toBe(numberOfTests)
+    },
+  )
 
   it('PS256 refuses RSA-PSS signatures made with salt length 0, which do verify as sLen 0', () => {
     const file = readVectors<SignatureGroup>('rsa_pss_2048_sha256_mgf1_0_test.json')

@@ -144,7 +144,7 @@ function verifyBeforeParsing(route: WebhookRoute<FastifyRequest>) {
     )
     request.webhook = webhook
     acceptedBodies.set(request, body)
-    const fresh: RequestPayload = Readable.from([raw], { objectMode: false })
+    const fresh: RequestPayload = streamOf(raw)
     // A decompressing hook before this one reports the bytes received on the wire, which Fastify
     // compares with Content-Length.
     if (payload.receivedEncodedLength !== undefined) {
@@ -167,6 +167,19 @@ function verifyBeforeParsing(route: WebhookRoute<FastifyRequest>) {
       },
     )
   }
+}
+
+/**
+ * A stream of the bytes already read, for Fastify's parser: one chunk, pushed when first asked
+ * for. (`Readable.from` would go through an async iterator, a promise per read, for the same.)
+ */
+function streamOf(raw: Buffer): Readable {
+  return new Readable({
+    read() {
+      this.push(raw)
+      this.push(null)
+    },
+  })
 }
 
 /** Replaces what Fastify's parser made of the body with what core parsed and checked. */

@@ -74,6 +74,19 @@ export function webhookClaims(
   }
 }
 
+/** A POST to `/webhooks` carrying `token` in `X-Signature`, as an adapter hands it to `verify`. */
+export function tokenRequest(
+  token: string,
+  body: string,
+): { method: string; url: string; headers: Record<string, string>; body: Buffer } {
+  return {
+    method: 'POST',
+    url: '/webhooks',
+    headers: { 'x-signature': token },
+    body: Buffer.from(body),
+  }
+}
+
 /** Encodes JSON (or raw text) as a base64url token segment, for hand-made tokens. */
 export function segment(value: object | string): string {
   return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString(

@@ -1,4 +1,4 @@
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+import { decodeUtf8 } from '#runtime/text.js'
 
 /**
  * Parses bytes as a UTF-8 JSON object, refusing invalid UTF-8, a byte order mark, non-objects and
@@ -7,11 +7,11 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
  * Returns undefined for anything else.
  */
 export function parseJsonObject(bytes: Uint8Array): Record<string, unknown> | undefined {
-  let text: string
+  // A leading BOM is kept in the text, where JSON.parse refuses it.
+  const text = decodeUtf8(bytes)
+  if (text === undefined) return undefined
   let value: unknown
   try {
-    // ignoreBOM keeps a leading BOM in the text, where JSON.parse refuses it.
-    text = utf8.decode(bytes)
     value = JSON.parse(text)
   } catch {
     return undefined

@@ -129,12 +129,32 @@ function parseToken(token: string): CompactJws {
   }
 }
 
+/**
+ * JWT verifications started and not finished, in every verifier of the process: the thread pool
+ * they may share is the process's own.
+ */
+let verificationsInFlight = 0
+
 /** One JWT through the whole pipeline; without `token`, the request is checked and read first. */
 async function verifyToken(
   settings: VerifierSettings,
   request: WebhookRequest,
   token?: string,
   dedicated?: IssuerSettings,
+): Promise<VerifiedWebhook> {
+  verificationsInFlight++
+  try {
+    return await checkToken(settings, request, token, dedicated)
+  } finally {
+    verificationsInFlight--
+  }
+}
+
+async function checkToken(
+  settings: VerifierSettings,
+  request: WebhookRequest,
+  token: string | undefined,
+  dedicated: IssuerSettings | undefined,
 ): Promise<VerifiedWebhook> {
   if (token === undefined) {
     checkRequest(request)
@@ -174,8 +194,15 @@ async function verifyToken(
   if (misfit !== undefined || !isUsable(key)) {
     throw new WebhookError('ERR_KEY_UNUSABLE', `key "${kid}" cannot be used: ${misfit}`)
   }
-  // Synchronous on Node (no extra turn of the event loop on the hot path), a promise elsewhere.
-  const verdict = verifySignature(alg, key.keyObject, signingInput, signature)
+  // Synchronous on Node when alone (no extra turn of the event loop on the hot path); on the
+  // thread pool when others are in flight; a promise elsewhere.
+  const verdict = verifySignature(
+    alg,
+    key.keyObject,
+    signingInput,
+    signature,
+    verificationsInFlight > 1,
+  )
   if (!(typeof verdict === 'boolean' ? verdict : await verdict)) {
     throw new WebhookError('ERR_SIGNATURE_INVALID', 'the signature does not verify')
   }

@@ -18,6 +18,11 @@ describe('decodeBase64Url', () => {
     ['an impossible length', 'aGkxa'],
     ['non-canonical trailing bits', 'aGl'],
     ['a character outside the alphabet', 'aG?k'],
+    ['padding inside', 'aGk=aGk'],
+    // Node's decoder reads a character above U+00FF by its low byte: U+0141 (Ł) would read as A.
+    ['a character whose low byte is in the alphabet', 'aGk\u0141'],
+    ['a Latin-1 character', 'aGk\u00c1'],
+    ['non-canonical trailing bits of a 3-character tail', 'aGk_-x'],
   ])('refuses %s', (_name, input) => {
     expect(decodeBase64Url(input)).toBeUndefined()
   })

@@ -1,14 +1,18 @@
 /**
- * The crypto seam on Node: node:crypto itself, on KeyObjects imported once per JWKS fetch. Verifying
- * stays synchronous here; callers await only what another runtime returns as a promise.
+ * The crypto seam on Node: node:crypto itself, on KeyObjects imported once per JWKS fetch. A lone
+ * verification stays synchronous; callers await only what returns as a promise.
  */
 import { createPublicKey, verify } from 'node:crypto'
+import { availableParallelism } from 'node:os'
 import type { KeyObject } from 'node:crypto'
 import { importJwk as importJwkObject } from '../../keys/import-jwk.js'
 import { importJwkSet as importJwkObjectSet } from '../../keys/import-jwk-set.js'
 import type { ImportedKeySet } from '../../keys/import-jwk-set.js'
 import type { KeySetEntry } from '../../keys/verification-key.js'
-import { verifySignature as verifyWithKeyObject } from '../../lib/verify-signature.js'
+import {
+  verifySignature as verifyWithKeyObject,
+  verifySignatureInPool,
+} from '../../lib/verify-signature.js'
 import type { SignatureAlgorithm } from '../../lib/algorithms.js'
 
 export { createHash, createHmac, hash, timingSafeEqual } from 'node:crypto'
@@ -16,13 +20,57 @@ export { createHash, createHmac, hash, timingSafeEqual } from 'node:crypto'
 /** A public key ready to verify: a node:crypto KeyObject. */
 export type PublicKeyHandle = KeyObject
 
-/** Checks a JWS signature; synchronous on Node. */
-export const verifySignature: (
+/**
+ * Most signature checks in libuv's thread pool at once: one per core, as far as the pool has
+ * threads for them. On one core, none: the pool would add its round trip and no parallelism.
+ */
+const POOL_SHARE = (() => {
+  const cores = availableParallelism()
+  return cores > 1 ? Math.min(cores, threadPoolSize(process.env.UV_THREADPOOL_SIZE)) : 0
+})()
+/** Checks in the thread pool now, and the ones waiting for a place there, first come first. */
+let pooled = 0
+const waiting: Array<() => void> = []
+
+/** libuv's pool size as it reads `UV_THREADPOOL_SIZE`: 4 unless set to 1–1024. */
+function threadPoolSize(setting: string | undefined): number {
+  const size = Number(setting)
+  return Number.isInteger(size) && size >= 1 ? Math.min(size, 1024) : 4
+}
+
+/** Hands a finished check's place in the pool to the next one waiting, if any. */
+function leavePool(verified: boolean): boolean {
+  const next = waiting.shift()
+  if (next === undefined) pooled--
+  else next()
+  return verified
+}
+
+/**
+ * Checks a JWS signature. Alone, synchronously: a lone webhook waits for nothing but its own check.
+ * With other verifications in flight, in the thread pool, one check per core, the others queued
+ * behind them: the event loop parses, hashes and answers meanwhile, and every core verifies. (Were
+ * the event loop to check the overflow itself, its microtasks would go from one verification to
+ * the next without ever collecting what the pool has finished.)
+ */
+export function verifySignature(
   alg: SignatureAlgorithm,
   key: PublicKeyHandle,
   signingInput: Buffer,
   signature: Buffer,
-) => boolean | Promise<boolean> = verifyWithKeyObject
+  othersInFlight = false,
+): boolean | Promise<boolean> {
+  if (!othersInFlight || POOL_SHARE === 0) {
+    return verifyWithKeyObject(alg, key, signingInput, signature)
+  }
+  if (pooled < POOL_SHARE) {
+    pooled++
+    return verifySignatureInPool(alg, key, signingInput, signature).then(leavePool)
+  }
+  return new Promise<void>((resolve) => waiting.push(resolve))
+    .then(() => verifySignatureInPool(alg, key, signingInput, signature))
+    .then(leavePool)
+}
 
 /** Imports one JWK; synchronous on Node. */
 export const importJwk: (

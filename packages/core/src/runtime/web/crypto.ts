@@ -153,13 +153,15 @@ function cryptoKeyFor(key: PublicKeyHandle, algorithm: WebAlgorithm): Promise<Cr
 
 /**
  * Checks a JWS signature with WebCrypto. Resolves false for any signature that does not verify,
- * including ones WebCrypto refuses to parse.
+ * including ones WebCrypto refuses to parse. WebCrypto is asynchronous whether or not other
+ * verifications are in flight, so `_othersInFlight` changes nothing here.
  */
 export async function verifySignature(
   alg: SignatureAlgorithm,
   key: PublicKeyHandle,
   signingInput: Uint8Array,
   signature: Uint8Array,
+  _othersInFlight = false,
 ): Promise<boolean> {
   const profile = ALGORITHM_PROFILES[alg]
   if (profile.signatureLength !== undefined && signature.length !== profile.signatureLength) {
