@@ -3,7 +3,8 @@ import { HooksealError } from '@hookseal/core'
 import { callListener, failWith, numberOption } from '@hookseal/core/http'
 import type { Fail } from '@hookseal/core/http'
 import type { ReplayStore } from '@hookseal/core'
-import { CLAIM, RELEASE, SYNC } from './replay-scripts.js'
+import { createClaimBatcher } from './create-claim-batcher.js'
+import { RELEASE, SYNC } from './replay-scripts.js'
 import type { ReplayScript } from './replay-scripts.js'
 
 /**
@@ -213,6 +214,11 @@ export function createRedisReplayStore(options: RedisReplayStoreOptions): Replay
     }
   }
 
+  const sendClaim = createClaimBatcher(run, sentinelKey)
+  // Claim values need only be unique, not secret: one random part per store, then a counter.
+  const instance = randomBytes(12).toString('base64url')
+  let claims = 0
+
   function remember(key: string, value: string, expiresAt: number): void {
     let entry = unconfirmed.get(key)
     if (entry === undefined) {
@@ -323,10 +329,10 @@ export function createRedisReplayStore(options: RedisReplayStoreOptions): Replay
           ),
         )
       }
-      const value = randomBytes(16).toString('base64url')
+      const value = `${instance}.${(claims++).toString(36)}`
       const ttl = Math.min(maxTtl, Math.max(1, Math.ceil(expiresAtMs - now)))
       const own = unconfirmed.get(key)?.values ?? []
-      const command = run(CLAIM, [key, sentinelKey], [value, ttl, sentinel, ...own])
+      const command = sendClaim(key, value, ttl, sentinel, own)
       let answer: unknown
       try {
         answer = await Promise.race([command, deadline])

@@ -1,0 +1,88 @@
+import { CLAIM } from './replay-scripts.js'
+import type { ReplayScript } from './replay-scripts.js'
+
+/** Runs a script by `EVALSHA`, falling back to `EVAL`. */
+export type RunScript = (
+  code: ReplayScript,
+  keys: string[],
+  args: Array<string | number>,
+) => Promise<unknown>
+
+/**
+ * Sends one claim and resolves to its own answer from the `CLAIM` script: 1, 0 or the sentinel's
+ * value. Rejects with the failure of the command that carried it.
+ */
+export type SendClaim = (
+  key: string,
+  value: string,
+  ttl: number,
+  sentinel: string,
+  own: readonly string[],
+) => Promise<unknown>
+
+/**
+ * Claims per script, at most. A full batch is sent at once, while the calls after it are still
+ * being verified: with 16 verifications in flight, two batches take turns, and one waits on Redis
+ * while the event loop verifies the other's, instead of every call waiting on one round trip. It
+ * also keeps each script short, so that it never holds Redis for long.
+ */
+const MAX_BATCH = 8
+
+interface Waiter {
+  resolve(answer: unknown): void
+  reject(error: unknown): void
+}
+
+/**
+ * Gathers the claims made in one turn of the event loop (every verification whose request arrived
+ * in it) and sends them as one `CLAIM` script, one round trip and one reply for them all. The script
+ * decides them in the order they were made, so each call gets the answer it would have had alone,
+ * and a batch that fails or stays unanswered fails every call in it, each one handled on its own.
+ */
+export function createClaimBatcher(run: RunScript, sentinelKey: string): SendClaim {
+  let keys: string[] = [sentinelKey]
+  let args: Array<string | number> = []
+  let waiters: Waiter[] = []
+  let scheduled = false
+
+  function flush(): void {
+    if (waiters.length === 0) return
+    const batch = waiters
+    const sent = run(CLAIM, keys, args)
+    keys = [sentinelKey]
+    args = []
+    waiters = []
+    sent.then(
+      (answers) => {
+        if (!Array.isArray(answers) || answers.length !== batch.length) {
+          const error = new Error(`Redis answered ${batch.length} claims with ${String(answers)}`)
+          for (const waiter of batch) waiter.reject(error)
+          return
+        }
+        for (let i = 0; i < batch.length; i++) batch[i]!.resolve(answers[i])
+      },
+      (error: unknown) => {
+        for (const waiter of batch) waiter.reject(error)
+      },
+    )
+  }
+
+  function flushScheduled(): void {
+    scheduled = false
+    flush()
+  }
+
+  return (key, value, ttl, sentinel, own) =>
+    new Promise((resolve, reject) => {
+      keys.push(key)
+      args.push(value, ttl, sentinel, own.length)
+      for (const earlier of own) args.push(earlier)
+      waiters.push({ resolve, reject })
+      if (waiters.length >= MAX_BATCH) flush()
+      else if (!scheduled) {
+        // After the I/O callbacks of this turn, so that requests read together are claimed together.
+        scheduled = true
+        setImmediate(flushScheduled)
+      }
+    })
+}
