@@ -41,6 +41,7 @@ interface Waiter {
  */
 export function createClaimBatcher(run: RunScript, sentinelKey: string): SendClaim {
   let keys: string[] = [sentinelKey]
+  /** The sentinel value the batch's claims know, then their arguments. */
   let args: Array<string | number> = []
   let waiters: Waiter[] = []
   let scheduled = false
@@ -74,8 +75,11 @@ export function createClaimBatcher(run: RunScript, sentinelKey: string): SendCla
 
   return (key, value, ttl, sentinel, own) =>
     new Promise((resolve, reject) => {
+      // The claims of a batch share the sentinel they know; one that knows another starts a batch.
+      if (waiters.length > 0 && args[0] !== sentinel) flush()
+      if (waiters.length === 0) args.push(sentinel)
       keys.push(key)
-      args.push(value, ttl, sentinel, own.length)
+      args.push(value, ttl, own.length)
       for (const earlier of own) args.push(earlier)
       waiters.push({ resolve, reject })
       if (waiters.length >= MAX_BATCH) flush()

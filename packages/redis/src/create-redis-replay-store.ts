@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { hash, randomBytes } from 'node:crypto'
 import { HooksealError } from '@hookseal/core'
 import { callListener, failWith, numberOption } from '@hookseal/core/http'
 import type { Fail } from '@hookseal/core/http'
@@ -400,7 +400,7 @@ export function createRedisReplayStore(options: RedisReplayStoreOptions): Replay
       if (typeof expiresAtMs !== 'number' || !Number.isFinite(expiresAtMs)) {
         throw invalidArgument('remember: expiresAtMs must be a finite number of epoch milliseconds')
       }
-      const key = prefix + createHash('sha256').update(id).digest('hex')
+      const key = prefix + hash('sha256', id, 'hex')
 
       let timer: NodeJS.Timeout | undefined
       const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
@@ -408,11 +408,13 @@ export function createRedisReplayStore(options: RedisReplayStoreOptions): Replay
       })
       const previous = lastCall.get(key)
       let settled!: () => void
-      const done = new Promise<void>((resolve) => (settled = resolve))
-      lastCall.set(key, done)
-      void done.then(() => {
-        if (lastCall.get(key) === done) lastCall.delete(key)
+      const done = new Promise<void>((resolve) => {
+        settled = () => {
+          if (lastCall.get(key) === done) lastCall.delete(key)
+          resolve()
+        }
       })
+      lastCall.set(key, done)
       try {
         return await claim(key, expiresAtMs, deadline, previous, settled)
       } finally {

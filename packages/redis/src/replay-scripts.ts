@@ -11,29 +11,29 @@ function script(source: string): ReplayScript {
 }
 
 /**
- * Claims ids, in order, in one atomic step. KEYS: the sentinel, then each claim's id key. ARGV, per
- * claim: its value, the TTL in ms, the sentinel value the store knows, the number of the store's
- * own earlier claims on this key that were never confirmed, then their values. Answers one entry
- * per claim: 1 when the call holds the key (newly, or because this very claim ran twice, or by
- * taking over a claim of its own that was answered with a refusal), 0 when another claim holds it
- * (an earlier one of the same batch included), and the sentinel's value ('' when missing) when it
- * is not the known one.
+ * Claims ids, in order, in one atomic step. KEYS: the sentinel, then each claim's id key. ARGV: the
+ * sentinel value the store knows, then per claim its value, the TTL in ms, the number of the
+ * store's own earlier claims on this key that were never confirmed, and their values. Answers one
+ * entry per claim: 1 when the call holds the key (newly, or because this very claim ran twice, or
+ * by taking over a claim of its own that was answered with a refusal), 0 when another claim holds
+ * it (an earlier one of the same batch included), and the sentinel's value ('' when missing) when
+ * it is not the known one.
  */
 export const CLAIM = script(`
 local sentinel = redis.call('GET', KEYS[1])
 local answers = {}
-local at = 1
+local at = 2
 for k = 2, #KEYS do
   local value = ARGV[at]
-  local own = tonumber(ARGV[at + 3])
+  local own = tonumber(ARGV[at + 2])
   local answer = 1
-  if sentinel ~= ARGV[at + 2] then
+  if sentinel ~= ARGV[1] then
     answer = sentinel or ''
   else
     local current = redis.call('GET', KEYS[k])
     if current and current ~= value then
       answer = 0
-      for i = at + 4, at + 3 + own do
+      for i = at + 3, at + 2 + own do
         if current == ARGV[i] then answer = 1 end
       end
     end
@@ -42,7 +42,7 @@ for k = 2, #KEYS do
     end
   end
   answers[k - 1] = answer
-  at = at + 4 + own
+  at = at + 3 + own
 end
 return answers
 `)
