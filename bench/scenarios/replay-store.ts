@@ -29,8 +29,8 @@ const SPREAD = 0.1
 const IN_FLIGHT = [1, 16] as const
 const ROUNDS = Number(process.env.BENCH_REPLAY_ROUNDS ?? 15)
 const WARM_UP_ROUNDS = 2
-/** Verifications per contender and round: about half a second for Redis one at a time. */
-const BATCH = Number(process.env.BENCH_REPLAY_BATCH ?? 1500)
+/** Verifications per contender and round: half a second or more each, so that rounds are steady. */
+const BATCH = Number(process.env.BENCH_REPLAY_BATCH ?? 3000)
 
 export interface ReplayStoreRow {
   readonly name: string
