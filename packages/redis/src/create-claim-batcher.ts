@@ -22,11 +22,11 @@ export type SendClaim = (
 
 /**
  * Claims per script, at most. A full batch is sent at once, while the calls after it are still
- * being verified: with 16 verifications in flight, two batches take turns, and one waits on Redis
- * while the event loop verifies the other's, instead of every call waiting on one round trip. It
- * also keeps each script short, so that it never holds Redis for long.
+ * being verified: with 16 verifications in flight, batches take turns, and some wait on Redis while
+ * the event loop verifies the others', instead of every call waiting on one round trip. It also
+ * keeps each script short, so that it never holds Redis for long.
  */
-const MAX_BATCH = 8
+const MAX_BATCH = 4
 
 interface Waiter {
   resolve(answer: unknown): void
@@ -34,16 +34,22 @@ interface Waiter {
 }
 
 /**
- * Gathers the claims made in one turn of the event loop (every verification whose request arrived
- * in it) and sends them as one `CLAIM` script, one round trip and one reply for them all. The script
- * decides them in the order they were made, so each call gets the answer it would have had alone,
- * and a batch that fails or stays unanswered fails every call in it, each one handled on its own.
+ * Sends claims to Redis in batches, each one `CLAIM` script: one round trip and one reply for all
+ * its claims. A claim made while no batch is in flight is sent at once, so a lone call waits for
+ * nothing but Redis. Claims made while one is in flight are gathered, and sent when the batch is
+ * full, when an answer comes, or at the end of the event-loop turn, whichever is first: every claim
+ * leaves within the turn it was made in (a Redis that is down refuses it as fast as before), and
+ * fake timers in an application's tests cannot hold claims back for longer than a round trip. The
+ * script decides a batch's claims in the order they were made, so each call gets the answer it
+ * would have had alone, and a batch that fails or stays unanswered fails every call in it, each
+ * one handled on its own.
  */
 export function createClaimBatcher(run: RunScript, sentinelKey: string): SendClaim {
   let keys: string[] = [sentinelKey]
   /** The sentinel value the batch's claims know, then their arguments. */
   let args: Array<string | number> = []
   let waiters: Waiter[] = []
+  let inFlight = 0
   let scheduled = false
 
   function flush(): void {
@@ -53,8 +59,10 @@ export function createClaimBatcher(run: RunScript, sentinelKey: string): SendCla
     keys = [sentinelKey]
     args = []
     waiters = []
+    inFlight++
     sent.then(
       (answers) => {
+        settled()
         if (!Array.isArray(answers) || answers.length !== batch.length) {
           const error = new Error(`Redis answered ${batch.length} claims with ${String(answers)}`)
           for (const waiter of batch) waiter.reject(error)
@@ -63,9 +71,16 @@ export function createClaimBatcher(run: RunScript, sentinelKey: string): SendCla
         for (let i = 0; i < batch.length; i++) batch[i]!.resolve(answers[i])
       },
       (error: unknown) => {
+        settled()
         for (const waiter of batch) waiter.reject(error)
       },
     )
+  }
+
+  /** An answer came: the claims gathered meanwhile go now, ahead of those its callers make next. */
+  function settled(): void {
+    inFlight--
+    flush()
   }
 
   function flushScheduled(): void {
@@ -82,7 +97,7 @@ export function createClaimBatcher(run: RunScript, sentinelKey: string): SendCla
       args.push(value, ttl, own.length)
       for (const earlier of own) args.push(earlier)
       waiters.push({ resolve, reject })
-      if (waiters.length >= MAX_BATCH) flush()
+      if (inFlight === 0 || waiters.length >= MAX_BATCH) flush()
       else if (!scheduled) {
         // After the I/O callbacks of this turn, so that requests read together are claimed together.
         scheduled = true
