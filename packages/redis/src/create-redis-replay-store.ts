@@ -130,8 +130,8 @@ interface Unconfirmed {
  * characters) to a value unique to the call, expiring with the token: of several instances
  * receiving the same webhook at the same moment exactly one accepts it, and Redis's memory is
  * bounded by the webhooks accepted within a token's lifetime.
- * Claims made in one turn of the event loop go to Redis together, in one script and one round trip,
- * and are decided in order, each with its own answer.
+ * Concurrent claims go to Redis in batches, one script and one round trip each, and are decided in
+ * order, each with its own answer.
  *
  * When Redis does not answer within `timeout` or fails, the store throws (fail closed: the verifier
  * answers 503 and the sender retries), or with `failOpen` accepts and reports the outage. A claim
