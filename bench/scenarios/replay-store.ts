@@ -3,6 +3,7 @@
  * through one verifier with `createRedisReplayStore` on a real redis-server on loopback, against the
  * same verifier with the in-memory store, one at a time and 16 in flight, in interleaved rounds.
  * Each Redis row's ratio is the median over rounds of memory time / Redis time within the round.
+ * `BENCH_REPLAY_ROUNDS` and `BENCH_REPLAY_BATCH` shorten a run while developing.
  */
 import { createMemoryReplayStore, createVerifier } from '@hookseal/core'
 import type { ReplayStore } from '@hookseal/core'
@@ -29,8 +30,8 @@ const SPREAD = 0.1
 const IN_FLIGHT = [1, 16] as const
 const ROUNDS = Number(process.env.BENCH_REPLAY_ROUNDS ?? 15)
 const WARM_UP_ROUNDS = 2
-/** Verifications per contender and round: half a second or more each, so that rounds are steady. */
-const BATCH = Number(process.env.BENCH_REPLAY_BATCH ?? 3000)
+/** Verifications per contender and round: a quarter of a second or more each on a quiet machine. */
+const BATCH = Number(process.env.BENCH_REPLAY_BATCH ?? 5000)
 
 export interface ReplayStoreRow {
   readonly name: string
