@@ -15,6 +15,8 @@ import { runHttpScenario } from './scenarios/http.js'
 import type { HttpResult, HttpRow } from './scenarios/http.js'
 import { runMemoryScenario } from './scenarios/memory.js'
 import type { MemoryResult } from './scenarios/memory.js'
+import { replayStoreTable, runReplayStoreScenario } from './scenarios/replay-store.js'
+import type { ReplayStoreResult } from './scenarios/replay-store.js'
 import { runStampedeScenario } from './scenarios/stampede.js'
 import type { StampedeResult, StampedeRow } from './scenarios/stampede.js'
 import { runVerifyScenario } from './scenarios/verify.js'
@@ -215,6 +217,11 @@ const SCENARIOS = {
   stampede: scenario({ title: '3. JWKS stampede', run: runStampedeScenario, table: stampedeTable }),
   delivery: scenario({ title: '4. Delivery', run: runDeliveryScenario, table: deliveryTable }),
   memory: scenario({ title: '5. Memory', run: runMemoryScenario, table: memoryTable }),
+  'replay-store': scenario<ReplayStoreResult>({
+    title: '6. Replay store on Redis',
+    run: runReplayStoreScenario,
+    table: replayStoreTable,
+  }),
 }
 type ScenarioName = keyof typeof SCENARIOS
 const NAMES = Object.keys(SCENARIOS) as ScenarioName[]
@@ -224,6 +231,7 @@ const ALIASES: Record<string, ScenarioName> = {
   '3': 'stampede',
   '4': 'delivery',
   '5': 'memory',
+  '6': 'replay-store',
 }
 
 const RESULTS = new URL('./results/', import.meta.url)

@@ -1,9 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { hash, randomBytes } from 'node:crypto'
 import { HooksealError } from '@hookseal/core'
 import { callListener, failWith, numberOption } from '@hookseal/core/http'
 import type { Fail } from '@hookseal/core/http'
 import type { ReplayStore } from '@hookseal/core'
-import { CLAIM, RELEASE, SYNC } from './replay-scripts.js'
+import { createClaimBatcher } from './create-claim-batcher.js'
+import { RELEASE, SYNC } from './replay-scripts.js'
 import type { ReplayScript } from './replay-scripts.js'
 
 /**
@@ -129,6 +130,8 @@ interface Unconfirmed {
  * characters) to a value unique to the call, expiring with the token: of several instances
  * receiving the same webhook at the same moment exactly one accepts it, and Redis's memory is
  * bounded by the webhooks accepted within a token's lifetime.
+ * Concurrent claims go to Redis in batches, one script and one round trip each, and are decided in
+ * order, each with its own answer.
  *
  * When Redis does not answer within `timeout` or fails, the store throws (fail closed: the verifier
  * answers 503 and the sender retries), or with `failOpen` accepts and reports the outage. A claim
@@ -212,6 +215,11 @@ export function createRedisReplayStore(options: RedisReplayStoreOptions): Replay
       return client.eval(code.source, keys.length, ...keys, ...args)
     }
   }
+
+  const sendClaim = createClaimBatcher(run, sentinelKey)
+  // Claim values need only be unique, not secret: one random part per store, then a counter.
+  const instance = randomBytes(12).toString('base64url')
+  let claims = 0
 
   function remember(key: string, value: string, expiresAt: number): void {
     let entry = unconfirmed.get(key)
@@ -323,10 +331,10 @@ export function createRedisReplayStore(options: RedisReplayStoreOptions): Replay
           ),
         )
       }
-      const value = randomBytes(16).toString('base64url')
+      const value = `${instance}.${(claims++).toString(36)}`
       const ttl = Math.min(maxTtl, Math.max(1, Math.ceil(expiresAtMs - now)))
       const own = unconfirmed.get(key)?.values ?? []
-      const command = run(CLAIM, [key, sentinelKey], [value, ttl, sentinel, ...own])
+      const command = sendClaim(key, value, ttl, sentinel, own)
       let answer: unknown
       try {
         answer = await Promise.race([command, deadline])
@@ -394,7 +402,7 @@ export function createRedisReplayStore(options: RedisReplayStoreOptions): Replay
       if (typeof expiresAtMs !== 'number' || !Number.isFinite(expiresAtMs)) {
         throw invalidArgument('remember: expiresAtMs must be a finite number of epoch milliseconds')
       }
-      const key = prefix + createHash('sha256').update(id).digest('hex')
+      const key = prefix + hash('sha256', id, 'hex')
 
       let timer: NodeJS.Timeout | undefined
       const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
@@ -402,11 +410,13 @@ export function createRedisReplayStore(options: RedisReplayStoreOptions): Replay
       })
       const previous = lastCall.get(key)
       let settled!: () => void
-      const done = new Promise<void>((resolve) => (settled = resolve))
-      lastCall.set(key, done)
-      void done.then(() => {
-        if (lastCall.get(key) === done) lastCall.delete(key)
+      const done = new Promise<void>((resolve) => {
+        settled = () => {
+          if (lastCall.get(key) === done) lastCall.delete(key)
+          resolve()
+        }
       })
+      lastCall.set(key, done)
       try {
         return await claim(key, expiresAtMs, deadline, previous, settled)
       } finally {

@@ -11,26 +11,40 @@ function script(source: string): ReplayScript {
 }
 
 /**
- * Claims an id. KEYS: the id's key, the sentinel. ARGV: this call's value, the TTL in ms, the
- * sentinel value the store knows, then the values of the store's own earlier claims on this key
- * that were never confirmed. Answers 1 when the call holds the key (newly, or because this very
- * command ran twice, or by taking over a claim of its own that was answered with a refusal), 0 when
- * another claim holds it, and the sentinel's value ('' when missing) when it is not the known one.
+ * Claims ids, in order, in one atomic step. KEYS: the sentinel, then each claim's id key. ARGV: the
+ * sentinel value the store knows, then per claim its value, the TTL in ms, the number of the
+ * store's own earlier claims on this key that were never confirmed, and their values. Answers one
+ * entry per claim: 1 when the call holds the key (newly, or because this very claim ran twice, or
+ * by taking over a claim of its own that was answered with a refusal), 0 when another claim holds
+ * it (an earlier one of the same batch included), and the sentinel's value ('' when missing) when
+ * it is not the known one.
  */
 export const CLAIM = script(`
-local sentinel = redis.call('GET', KEYS[2])
-if sentinel ~= ARGV[3] then return sentinel or '' end
-local current = redis.call('GET', KEYS[1])
-if current == ARGV[1] then return 1 end
-if current then
-  local own = false
-  for i = 4, #ARGV do
-    if current == ARGV[i] then own = true end
+local sentinel = redis.call('GET', KEYS[1])
+local answers = {}
+local at = 2
+for k = 2, #KEYS do
+  local value = ARGV[at]
+  local own = tonumber(ARGV[at + 2])
+  local answer = 1
+  if sentinel ~= ARGV[1] then
+    answer = sentinel or ''
+  else
+    local current = redis.call('GET', KEYS[k])
+    if current and current ~= value then
+      answer = 0
+      for i = at + 3, at + 2 + own do
+        if current == ARGV[i] then answer = 1 end
+      end
+    end
+    if answer == 1 and current ~= value then
+      redis.call('SET', KEYS[k], value, 'PX', ARGV[at + 1])
+    end
   end
-  if not own then return 0 end
+  answers[k - 1] = answer
+  at = at + 3 + own
 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1
+return answers
 `)
 
 /**
