@@ -5,6 +5,8 @@
  * requests in the same run: status, and for refusals the Content-Type, Retry-After and the problem
  * document byte for byte.
  */
+import { request as httpRequest } from 'node:http'
+import type { IncomingHttpHeaders } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createStandardWebhooksKeys } from '@hookseal/core/testing'
 import { startJwksServer } from '@hookseal/test-support/jwks-server'
@@ -71,20 +73,52 @@ function answer(response: HarnessResponse): unknown {
   }
 }
 
-async function send(server: RuntimeServer, route: RoutePath, request: CaseRequest) {
-  const response = await fetch(`${server.url}${route}`, {
-    method: 'POST',
-    headers: request.headers,
-    body: request.body,
-    signal: AbortSignal.timeout(10_000),
+/**
+ * One POST on a connection of its own. A runtime may close the connection after refusing a body
+ * it did not read (a 413 by Content-Length); a client that pooled it would see the next request
+ * on it reset.
+ */
+function post(
+  url: string,
+  request: CaseRequest,
+): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(
+      url,
+      {
+        method: 'POST',
+        agent: false,
+        timeout: 10_000,
+        headers: { ...request.headers, 'content-length': Buffer.byteLength(request.body) },
+      },
+      (response) => {
+        const chunks: Buffer[] = []
+        response.on('data', (chunk: Buffer) => chunks.push(chunk))
+        response.on('error', reject)
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            text: Buffer.concat(chunks).toString('utf8'),
+          }),
+        )
+      },
+    )
+    outgoing.on('timeout', () => outgoing.destroy(new Error(`no answer from ${url} in 10 s`)))
+    outgoing.on('error', reject)
+    outgoing.end(request.body)
   })
-  const text = await response.text()
-  const contentType = response.headers.get('content-type') ?? undefined
+}
+
+async function send(server: RuntimeServer, route: RoutePath, request: CaseRequest) {
+  const { status, headers, text } = await post(`${server.url}${route}`, request)
+  const contentType = headers['content-type']
+  const retryAfter = headers['retry-after']
   return answer({
-    status: response.status,
+    status,
     headers: {
       'content-type': contentType,
-      'retry-after': response.headers.get('retry-after') ?? undefined,
+      'retry-after': typeof retryAfter === 'string' ? retryAfter : undefined,
     },
     body: contentType?.includes('json') && text !== '' ? JSON.parse(text) : text,
     text,
