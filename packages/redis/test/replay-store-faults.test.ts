@@ -96,7 +96,10 @@ describe('a Redis with appendfsync always that is killed and frozen under traffi
     const ids = Array.from({ length: 400 }, (_, i) => `kill-${i}`)
     const tally = newTally()
     let kills = 0
-    const traffic = deliverAll(store, ids, 48, tally)
+    let delivered = false
+    const traffic = deliverAll(store, ids, 48, tally).then(() => {
+      delivered = true
+    })
     const chaos = (async () => {
       // Kill whenever another 80 tokens went through, while dozens of claims are in flight.
       while (kills < 4) {
@@ -106,7 +109,8 @@ describe('a Redis with appendfsync always that is killed and frozen under traffi
         await redis.kill()
         // Down until a claim has been refused: claims already sent can otherwise be resent on
         // reconnect and answered by a Redis that is back before the client gives up on them.
-        while (tally.refusals === refused) await tick()
+        // (The last kill may come after the last token went through: nothing is left to refuse.)
+        while (tally.refusals === refused && !delivered) await tick()
         await redis.restart()
       }
     })()
@@ -114,7 +118,8 @@ describe('a Redis with appendfsync always that is killed and frozen under traffi
 
     expect(kills).toBe(4)
     expectEachOnce(tally, ids)
-    expect(tally.refusals).toBeGreaterThanOrEqual(4)
+    // The first kill comes with 320 tokens still to go, none of which Redis can accept while down.
+    expect(tally.refusals).toBeGreaterThan(0)
   })
 
   it('accepts each of 300 tokens exactly once across 3 freezes, losing none', async () => {
