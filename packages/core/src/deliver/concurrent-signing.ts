@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os'
+import { createPlaces } from '../lib/create-places.js'
 import { threadPoolSignOf } from '../sign/thread-pool-signing.js'
 import type { Signer } from '../sign/types.js'
 
@@ -37,19 +38,14 @@ export function concurrentSigning(
   if (inThreadPool === undefined) return { signer, attempt: (run) => run() }
 
   let inFlight = 0
-  let onThreadPool = 0
-  const waiting: Array<() => void> = []
+  const threadPool = createPlaces(maxInThreadPool)
 
   const signOnThreadPool: Signer['sign'] = async (request) => {
-    if (onThreadPool < maxInThreadPool) onThreadPool++
-    // The slot is handed over by the signature that ends, so the count stays as it is.
-    else await new Promise<void>((resolve) => waiting.push(resolve))
+    if (!threadPool.take()) await threadPool.wait()
     try {
       return await inThreadPool(request)
     } finally {
-      const next = waiting.shift()
-      if (next === undefined) onThreadPool--
-      else next()
+      threadPool.leave()
     }
   }
 

@@ -14,6 +14,7 @@ import {
   verifySignatureInPool,
 } from '../../lib/verify-signature.js'
 import type { SignatureAlgorithm } from '../../lib/algorithms.js'
+import { createPlaces } from '../../lib/create-places.js'
 
 export { createHash, createHmac, hash, timingSafeEqual } from 'node:crypto'
 
@@ -30,9 +31,8 @@ export type PublicKeyHandle = KeyObject
  */
 const POOL_SHARE =
   availableParallelism() > 1 ? 4 * threadPoolSize(process.env.UV_THREADPOOL_SIZE) : 0
-/** Checks in the thread pool now, and the ones waiting for a place there, first come first. */
-let pooled = 0
-const waiting: Array<() => void> = []
+/** Places in the thread pool for signature checks, shared by every verifier of the process. */
+const pool = createPlaces(POOL_SHARE)
 
 /** libuv's pool size as it reads `UV_THREADPOOL_SIZE`: 4 unless set to 1–1024. */
 function threadPoolSize(setting: string | undefined): number {
@@ -40,20 +40,18 @@ function threadPoolSize(setting: string | undefined): number {
   return Number.isInteger(size) && size >= 1 ? Math.min(size, 1024) : 4
 }
 
-/** Hands a finished check's place in the pool to the next one waiting, if any. */
+/** Gives a finished check's place in the pool to the next one waiting, if any. */
 function leavePool(verified: boolean): boolean {
-  const next = waiting.shift()
-  if (next === undefined) pooled--
-  else next()
+  pool.leave()
   return verified
 }
 
 /**
  * Checks a JWS signature. Alone, synchronously: a lone webhook waits for nothing but its own check.
  * With other verifications in flight, in the thread pool, up to four checks per pool thread, the
- * others queued behind them: the event loop parses, hashes and answers meanwhile, and every core verifies. (Were
- * the event loop to check the overflow itself, its microtasks would go from one verification to
- * the next without ever collecting what the pool has finished.)
+ * others queued behind them: the event loop parses, hashes and answers meanwhile, and every core
+ * verifies. (Were the event loop to check the overflow itself, its microtasks would go from one
+ * verification to the next without ever collecting what the pool has finished.)
  */
 export function verifySignature(
   alg: SignatureAlgorithm,
@@ -65,11 +63,11 @@ export function verifySignature(
   if (!othersInFlight || POOL_SHARE === 0) {
     return verifyWithKeyObject(alg, key, signingInput, signature)
   }
-  if (pooled < POOL_SHARE) {
-    pooled++
+  if (pool.take()) {
     return verifySignatureInPool(alg, key, signingInput, signature).then(leavePool)
   }
-  return new Promise<void>((resolve) => waiting.push(resolve))
+  return pool
+    .wait()
     .then(() => verifySignatureInPool(alg, key, signingInput, signature))
     .then(leavePool)
 }
